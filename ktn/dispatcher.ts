@@ -1,0 +1,45 @@
+// The dispatcher: the one gatekeeper between a decoded request and the command that answers it.
+//
+// Like ergo's command table, it checks what each command declares (known request, allowed before
+// login, valid content) in a fixed order before `run`, so commands hold only their own logic.
+import * as v from "valibot";
+import type { RequestContext } from "./command.ts";
+import { ChatError } from "./errors.ts";
+import type { CommandTable } from "./registry.ts";
+import { error } from "./responses.ts";
+import { log } from "./log.ts";
+
+/** Extra keys are ignored and `content` may be missing (protocol.md §2); only `request` must be right. */
+const RequestEnvelope = v.looseObject({
+  request: v.string('"request" must be a string, e.g. {"request": "help", "content": null}'),
+  content: v.optional(v.unknown()),
+});
+
+const NOT_AN_OBJECT = 'Requests are JSON objects: {"request": <string>, "content": <string or null>}.';
+
+export function dispatch(commands: CommandTable, ctx: RequestContext, value: unknown): void {
+  try {
+    run(commands, ctx, value);
+  } catch (failure) {
+    if (failure instanceof ChatError) return ctx.reply(error(failure.message));
+    log.error(`request failed: ${(failure as Error)?.stack ?? failure}`);
+    ctx.reply(error("The server failed to handle that request; it has been logged."));
+  }
+}
+
+function run(commands: CommandTable, ctx: RequestContext, value: unknown): void {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ChatError(NOT_AN_OBJECT);
+  const envelope = v.safeParse(RequestEnvelope, value);
+  if (!envelope.success) throw new ChatError(envelope.issues[0].message);
+  const name = envelope.output.request.trim().toLowerCase();
+  const command = commands.get(name);
+  if (!command) throw new ChatError(`Unknown request '${clip(envelope.output.request)}'. Send {"request": "help"} to list the requests.`);
+  if (!command.beforeLogin && ctx.username === null) throw new ChatError(`Log in first: '${name}' needs login <username>. Before login only login and help are accepted.`);
+  const content = v.safeParse(command.schema, envelope.output.content);
+  if (!content.success) throw new ChatError(`${content.issues[0].message} Usage: ${command.usage}`);
+  command.run(ctx, content.output);
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

@@ -1,0 +1,26 @@
+// The server log: one line per event on stderr, filtered by level.
+
+const LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof LEVELS)[number];
+
+let threshold = LEVELS.indexOf("info");
+
+export function setLogLevel(level: LogLevel): void {
+  threshold = LEVELS.indexOf(level);
+}
+
+export function isLogLevel(value: string): value is LogLevel {
+  return (LEVELS as readonly string[]).includes(value);
+}
+
+function write(level: LogLevel, text: string): void {
+  if (LEVELS.indexOf(level) < threshold) return;
+  process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${text}\n`);
+}
+
+export const log = {
+  debug: (text: string) => write("debug", text),
+  info: (text: string) => write("info", text),
+  warn: (text: string) => write("warn", text),
+  error: (text: string) => write("error", text),
+};

@@ -1,0 +1,60 @@
+// Server options: the command line of `bun server.ts`, parsed and checked, with usage generated from the limits table.
+import { parseArgs } from "node:util";
+import { DEFAULT_LIMITS, LIMIT_SPECS, type Limits } from "./limits.ts";
+import { isLogLevel, type LogLevel } from "./log.ts";
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  limits: Limits;
+}
+
+export class UsageError extends Error {}
+
+export function serverUsage(): string {
+  const rows = [
+    ["--host H", "address to listen on (default 0.0.0.0, all interfaces)"],
+    ["--port P", "TCP port (default 9998; 0 picks a free one)"],
+    ["--log-level L", "debug, info, warn, error or silent (default info)"],
+    ...LIMIT_SPECS.map((spec) => [`--${spec.flag} N`, `${spec.help} (default ${spec.fallback})`]),
+    ["-h, --help", "show this help"],
+  ];
+  const width = Math.max(...rows.map(([flag]) => flag!.length));
+  return ["Usage: bun server.ts [options]", "", ...rows.map(([flag, text]) => `  ${flag!.padEnd(width)}  ${text}`)].join("\n");
+}
+
+/** Returns null when --help was asked for. Throws UsageError on anything it cannot accept. */
+export function parseServerArgs(argv: string[]): ServerSettings | null {
+  const limitOptions = Object.fromEntries(LIMIT_SPECS.map((spec) => [spec.flag, { type: "string" as const }]));
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, help: { type: "boolean", short: "h" }, ...limitOptions },
+      allowPositionals: false,
+    });
+  } catch (failure) {
+    throw new UsageError((failure as Error).message);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return null;
+  const logLevel = String(values["log-level"] ?? "info");
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of debug, info, warn, error, silent`);
+  const limits = { ...DEFAULT_LIMITS };
+  for (const spec of LIMIT_SPECS) {
+    if (values[spec.flag] !== undefined) limits[spec.key] = wholeNumber(`--${spec.flag}`, values[spec.flag] as string, 1);
+  }
+  return {
+    host: String(values.host ?? "0.0.0.0"),
+    port: values.port === undefined ? 9998 : wholeNumber("--port", values.port as string, 0, 65535),
+    logLevel,
+    limits,
+  };
+}
+
+function wholeNumber(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
+  return value;
+}

@@ -1,0 +1,39 @@
+// Responses: the one place that builds and serializes what the server sends (protocol.md §3).
+
+export type ResponseType = "error" | "info" | "message" | "history";
+
+export interface Response {
+  timestamp: string;
+  sender: string;
+  response: ResponseType;
+  content: string | string[];
+}
+
+/** The sender name of everything that does not come from a user; no user can take it. */
+export const SERVER_SENDER = "server";
+
+/** The timestamp is a string (seed); ISO 8601 in UTC sorts and parses everywhere. */
+export function timestamp(): string {
+  return new Date().toISOString();
+}
+
+export function serverResponse(response: Exclude<ResponseType, "message">, content: string | string[]): Response {
+  return { timestamp: timestamp(), sender: SERVER_SENDER, response, content };
+}
+
+export const info = (content: string) => serverResponse("info", content);
+export const error = (content: string) => serverResponse("error", content);
+
+export function message(sender: string, content: string): Response {
+  return { timestamp: timestamp(), sender, response: "message", content };
+}
+
+/** History content is a list of JSON-encoded message responses (the course hint), oldest first. */
+export function history(messages: readonly string[]): Response {
+  return serverResponse("history", [...messages]);
+}
+
+/** The wire form: compact JSON and a newline, harmless to `json.loads` and handy for line readers. */
+export function encode(response: Response): string {
+  return JSON.stringify(response) + "\n";
+}

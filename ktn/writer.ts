@@ -1,0 +1,195 @@
+// The connection's writer: every decision about how responses reach one peer lives here (protocol.md §1).
+//
+// Bun's socket.write() sends what the kernel takes and keeps nothing, so the writer owns a queue
+// and writes the rest on drain. A peer that frames its requests with newlines reads line by line and
+// gets its responses batched once per event-loop turn. A legacy peer (bare JSON) parses whatever
+// one recv(4096) returns, so it gets one response per write, paced apart, each within 4096 bytes.
+import { encode, info, type Response } from "./responses.ts";
+
+/** The part of a socket the writer needs; Bun's TCP socket fits it. */
+export interface Sink {
+  write(data: Uint8Array): number;
+  end(): void;
+}
+
+/** A response together with its wire bytes, so a broadcast is serialized once for every recipient. */
+export interface Outgoing {
+  response: Response;
+  bytes: Uint8Array;
+}
+
+export function outgoing(response: Response): Outgoing {
+  return { response, bytes: Buffer.from(encode(response)) };
+}
+
+export interface WriterLimits {
+  /** Queued bytes past which the peer counts as a slow consumer. */
+  maxQueueBytes: number;
+  /** Pause between two writes to a legacy peer, so that no two responses share one of its reads. */
+  legacyGapMs: number;
+  /** Largest single response a legacy peer can take in one read. */
+  legacyMaxBytes: number;
+}
+
+const pendingFlush = new Set<ResponseWriter>();
+let flushScheduled = false;
+
+function flushPending(): void {
+  flushScheduled = false;
+  for (const writer of pendingFlush) writer.flush();
+  pendingFlush.clear();
+}
+
+export class ResponseWriter {
+  /** True once the peer has shown it reads line by line; until then it is a legacy peer. */
+  lineFramed = false;
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  /** The tail of a write the kernel did not take; written again on drain. */
+  private unsent: Uint8Array | null = null;
+  private gapTimer: ReturnType<typeof setTimeout> | null = null;
+  private closing = false;
+  private closed = false;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly limits: WriterLimits,
+    private readonly onSlowConsumer: () => void,
+  ) {}
+
+  send(out: Outgoing): void {
+    if (this.closed || this.closing) return;
+    for (const part of this.lineFramed ? [out] : fitForLegacyPeer(out, this.limits.legacyMaxBytes)) {
+      this.queue.push(part.bytes);
+      this.queuedBytes += part.bytes.length;
+    }
+    if (this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
+    this.schedule();
+  }
+
+  /** Ends the connection once everything queued so far has been written. */
+  endWhenFlushed(): void {
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    this.schedule();
+  }
+
+  /** The socket is gone: forget everything still queued. */
+  discard(): void {
+    this.closed = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.unsent = null;
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    pendingFlush.delete(this);
+  }
+
+  backlog(): number {
+    return this.queuedBytes + (this.unsent?.length ?? 0);
+  }
+
+  drain(): void {
+    if (this.closed || !this.unsent) return;
+    const rest = this.unsent;
+    this.unsent = null;
+    if (this.writeOut(rest)) this.afterWrite();
+  }
+
+  flush(): void {
+    if (this.closed || this.unsent || this.gapTimer) return;
+    if (this.queue.length === 0) return this.endIfClosing();
+    if (this.writeOut(this.lineFramed ? this.takeAll() : this.takeOne())) this.afterWrite();
+  }
+
+  /** Everything handed to the kernel so far is out: go on, after a pause for a legacy peer. */
+  private afterWrite(): void {
+    if (this.lineFramed || this.queue.length === 0) return this.flush();
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = null;
+      this.flush();
+    }, this.limits.legacyGapMs);
+  }
+
+  private endIfClosing(): void {
+    if (!this.closing) return;
+    this.closed = true;
+    this.sink.end();
+  }
+
+  private schedule(): void {
+    pendingFlush.add(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushPending);
+    }
+  }
+
+  private takeAll(): Uint8Array {
+    const batch = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue);
+    this.queue = [];
+    this.queuedBytes = 0;
+    return batch;
+  }
+
+  private takeOne(): Uint8Array {
+    const next = this.queue.shift()!;
+    this.queuedBytes -= next.length;
+    return next;
+  }
+
+  /** Writes bytes; returns true when the kernel took all of them. */
+  private writeOut(bytes: Uint8Array): boolean {
+    const taken = this.sink.write(bytes);
+    if (taken < 0) {
+      this.discard();
+      return false;
+    }
+    if (taken < bytes.length) {
+      this.unsent = bytes.subarray(taken);
+      return false;
+    }
+    return true;
+  }
+}
+
+/**
+ * A legacy peer dies on any response longer than one of its reads. A long history keeps its newest
+ * messages that fit, announced by an info; any other response has its content shortened.
+ */
+export function fitForLegacyPeer(out: Outgoing, maxBytes: number): Outgoing[] {
+  if (out.bytes.length <= maxBytes) return [out];
+  const { response } = out;
+  if (response.response === "history" && Array.isArray(response.content)) {
+    const kept = newestThatFit(response, maxBytes);
+    const left = response.content.length - kept.length;
+    const notice = info(`History: ${left} older message${left === 1 ? "" : "s"} not shown, too long for one read.`);
+    return [outgoing(notice), outgoing({ ...response, content: kept })];
+  }
+  return [outgoing({ ...response, content: shorten(response, maxBytes) })];
+}
+
+function newestThatFit(response: Response, maxBytes: number): string[] {
+  const all = response.content as string[];
+  let size = Buffer.byteLength(encode({ ...response, content: [] }));
+  let first = all.length;
+  while (first > 0) {
+    const entry = Buffer.byteLength(JSON.stringify(all[first - 1])) + 1;
+    if (size + entry > maxBytes) break;
+    size += entry;
+    first--;
+  }
+  return all.slice(first);
+}
+
+function shorten(response: Response, maxBytes: number): string {
+  const text = String(response.content);
+  const marker = "…";
+  let low = 0, high = text.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    const fits = Buffer.byteLength(encode({ ...response, content: text.slice(0, mid) + marker })) <= maxBytes;
+    if (fits) low = mid;
+    else high = mid - 1;
+  }
+  return text.slice(0, low) + marker;
+}

@@ -1,0 +1,145 @@
+// Test support: the real server on port 0 and raw TCP peers that record exactly what crossed the wire.
+import type { Socket } from "bun";
+import { startServer, type RunningServer, type ServerOptions } from "../../ktn/listener.ts";
+import { setLogLevel } from "../../ktn/log.ts";
+
+setLogLevel("silent");
+
+/** Starts the real server on 127.0.0.1, on a free port. */
+export function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
+  return startServer({ host: "127.0.0.1", port: 0, ...options });
+}
+
+/** One chunk as it came out of the socket, with when it arrived. */
+export interface Read {
+  bytes: Buffer;
+  at: number;
+}
+
+/**
+ * A peer that speaks raw bytes. It keeps every read apart (to check what shared a read) and parses
+ * responses from the concatenation, one JSON object per line, as our server writes them.
+ */
+export class RawPeer {
+  readonly reads: Read[] = [];
+  closed = false;
+  private socket!: Socket;
+  private text = "";
+  private readonly responses: any[] = [];
+  private waiters: (() => void)[] = [];
+
+  static async connect(port: number): Promise<RawPeer> {
+    const peer = new RawPeer();
+    peer.socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data: (_s, chunk) => peer.onData(Buffer.from(chunk)),
+        close: () => peer.onClose(),
+        error: () => peer.onClose(),
+      },
+    });
+    return peer;
+  }
+
+  /** Sends a string or bytes exactly as given. */
+  sendRaw(data: string | Uint8Array): void {
+    this.socket.write(data);
+  }
+
+  /** Sends a request as a newline-terminated line, as our own client does. */
+  send(request: unknown): void {
+    this.sendRaw(JSON.stringify(request) + "\n");
+  }
+
+  /** Sends a request as bare JSON with no delimiter, as course clients do. */
+  sendBare(request: unknown): void {
+    this.sendRaw(JSON.stringify(request));
+  }
+
+  /** The next response not yet taken; fails after `timeoutMs`. */
+  async next(timeoutMs = 2000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.responses.length === 0) {
+      if (this.closed) throw new Error("connection closed while waiting for a response");
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no response within ${timeoutMs} ms`);
+      await this.wait(left);
+    }
+    return this.responses.shift();
+  }
+
+  /** The next `count` responses. */
+  async take(count: number, timeoutMs = 2000): Promise<any[]> {
+    const taken = [];
+    for (let i = 0; i < count; i++) taken.push(await this.next(timeoutMs));
+    return taken;
+  }
+
+  /** Resolves true if nothing more arrives within `ms`. */
+  async silentFor(ms: number): Promise<boolean> {
+    const before = this.reads.length;
+    await Bun.sleep(ms);
+    return this.reads.length === before && this.responses.length === 0;
+  }
+
+  /** Waits until the server closes the connection; fails after `timeoutMs`. */
+  async waitClosed(timeoutMs = 2000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`connection still open after ${timeoutMs} ms`);
+      await this.wait(left);
+    }
+  }
+
+  /** Logs in and consumes the info and history that answer it. */
+  async login(username: string): Promise<any[]> {
+    this.send({ request: "login", content: username });
+    return this.take(2);
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+
+  private onData(bytes: Buffer): void {
+    this.reads.push({ bytes, at: performance.now() });
+    this.text += bytes.toString("utf8");
+    let newline;
+    while ((newline = this.text.indexOf("\n")) >= 0) {
+      this.responses.push(JSON.parse(this.text.slice(0, newline)));
+      this.text = this.text.slice(newline + 1);
+    }
+    this.wake();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.min(ms, 100));
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Strips the timestamp so a test can compare the rest of a response exactly. */
+export function withoutTimestamp(response: any): any {
+  const { timestamp, ...rest } = response;
+  return rest;
+}
+
+export const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
