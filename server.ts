@@ -4,7 +4,7 @@ import { log, setLogLevel } from "./ktn/log.ts";
 import { parseServerArgs, serverUsage, UsageError } from "./ktn/options.ts";
 import { CommandLoadError } from "./ktn/registry.ts";
 
-async function main(): Promise<number> {
+async function main(): Promise<number | null> {
   let settings;
   try {
     settings = parseServerArgs(Bun.argv.slice(2));
@@ -18,16 +18,26 @@ async function main(): Promise<number> {
     return 0;
   }
   setLogLevel(settings.logLevel);
+  let server;
   try {
-    const server = await startServer(settings);
-    log.info(`ktn-chat listening on ${server.host}:${server.port} (connect with: bun client.ts 127.0.0.1 ${server.port})`);
+    server = await startServer(settings);
   } catch (failure) {
     if (!(failure instanceof CommandLoadError) && !(failure as { code?: string }).code) throw failure;
     console.error(`Cannot start: ${(failure as Error).message}`);
     return 1;
   }
-  return -1;
+  log.always(`ktn-chat listening on ${server.host}:${server.port} (connect with: bun client.ts 127.0.0.1 ${server.port})`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received`);
+    void server.shutdown().then(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  return null;
 }
 
 const exitCode = await main();
-if (exitCode >= 0) process.exit(exitCode);
+if (exitCode !== null) process.exit(exitCode);

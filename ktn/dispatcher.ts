@@ -10,27 +10,31 @@ import { error } from "./responses.ts";
 import { log } from "./log.ts";
 
 /** Extra keys are ignored and `content` may be missing (protocol.md §2); only `request` must be right. */
-const RequestEnvelope = v.looseObject({
-  request: v.string('"request" must be a string, e.g. {"request": "help", "content": null}'),
-  content: v.optional(v.unknown()),
-});
+const RequestEnvelope = v.looseObject({ request: v.string(), content: v.optional(v.unknown()) });
+const BAD_REQUEST_FIELD = '"request" must be a string, e.g. {"request": "help", "content": null}.';
 
 const NOT_AN_OBJECT = 'Requests are JSON objects: {"request": <string>, "content": <string or null>}.';
 
-export function dispatch(commands: CommandTable, ctx: RequestContext, value: unknown): void {
+/** Answers one request; returns false when it was refused with an `error`. */
+export function dispatch(commands: CommandTable, ctx: RequestContext, value: unknown): boolean {
   try {
     run(commands, ctx, value);
+    return true;
   } catch (failure) {
-    if (failure instanceof ChatError) return ctx.reply(error(failure.message));
+    if (failure instanceof ChatError) {
+      ctx.reply(error(failure.message));
+      return false;
+    }
     log.error(`request failed: ${(failure as Error)?.stack ?? failure}`);
     ctx.reply(error("The server failed to handle that request; it has been logged."));
+    return true;
   }
 }
 
 function run(commands: CommandTable, ctx: RequestContext, value: unknown): void {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ChatError(NOT_AN_OBJECT);
   const envelope = v.safeParse(RequestEnvelope, value);
-  if (!envelope.success) throw new ChatError(envelope.issues[0].message);
+  if (!envelope.success) throw new ChatError(BAD_REQUEST_FIELD);
   const name = envelope.output.request.trim().toLowerCase();
   const command = commands.get(name);
   if (!command) throw new ChatError(`Unknown request '${clip(envelope.output.request)}'. Send {"request": "help"} to list the requests.`);

@@ -1,9 +1,10 @@
-// The listener: Bun.listen's socket events wired to sessions. Nothing else touches server sockets.
+// The listener: Bun.listen's socket events wired to sessions, connection limits, and graceful shutdown.
 import type { Socket } from "bun";
 import { Chat } from "./chat.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { log } from "./log.ts";
 import { loadCommands, type CommandTable } from "./registry.ts";
+import { error, encode } from "./responses.ts";
 import { Session, type ServerScope } from "./session.ts";
 import { MemoryStore, type Store } from "./store.ts";
 
@@ -19,8 +20,18 @@ export interface RunningServer {
   host: string;
   port: number;
   chat: Chat;
+  /** Connections open now, logged in or not. */
+  connectionCount(): number;
+  /** Stops accepting, tells every client, flushes within the grace period, then closes everything. */
+  shutdown(notice?: string): Promise<void>;
+  /** Closes everything at once (tests). */
   stop(): void;
 }
+
+/** Session state, or null for a connection refused at the door. */
+type Connection = Session | null;
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -29,20 +40,67 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     commands: options.commands ?? (await loadCommands(limits)),
     chat: new Chat(options.store ?? new MemoryStore(limits.historyMessages), limits.historyMessages),
   };
-  const listener = Bun.listen<Session>({
+  const sessions = new Set<Session>();
+  const perAddress = new Map<string, number>();
+
+  /** Refuses a connection over a limit with an `error` and a close, before it gets a session. */
+  function refusal(address: string): string | null {
+    if (sessions.size >= limits.maxConnections) return `The server is full (${limits.maxConnections} connections). Try again later.`;
+    const exempt = limits.loopbackExempt === 1 && LOOPBACK.test(address);
+    if (!exempt && (perAddress.get(address) ?? 0) >= limits.maxPerAddress) return `Too many connections from ${address} (at most ${limits.maxPerAddress}).`;
+    return null;
+  }
+
+  const listener = Bun.listen<Connection>({
     hostname: options.host ?? "0.0.0.0",
     port: options.port ?? 9998,
     socket: {
       open(socket) {
-        const peer = `${socket.remoteAddress}:${(socket as Socket<Session> & { remotePort?: number }).remotePort ?? "?"}`;
-        socket.data = new Session(scope, socket, peer);
+        const address = socket.remoteAddress;
+        const peer = `${address}:${(socket as Socket<Connection> & { remotePort?: number }).remotePort ?? "?"}`;
+        const refused = refusal(address);
+        if (refused) {
+          log.warn(`${peer} refused: ${refused}`);
+          socket.data = null;
+          socket.write(encode(error(refused)));
+          socket.end();
+          return;
+        }
+        const session = new Session(scope, socket, peer);
+        socket.data = session;
+        sessions.add(session);
+        perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
         log.info(`${peer} connected`);
       },
-      data: (socket, chunk) => socket.data.receive(chunk),
-      drain: (socket) => socket.data.drain(),
-      close: (socket) => socket.data?.closed(),
+      data: (socket, chunk) => socket.data?.receive(chunk),
+      drain: (socket) => socket.data?.drain(),
+      close(socket) {
+        const session = socket.data;
+        if (!session || !sessions.delete(session)) return;
+        const left = (perAddress.get(socket.remoteAddress) ?? 1) - 1;
+        if (left > 0) perAddress.set(socket.remoteAddress, left);
+        else perAddress.delete(socket.remoteAddress);
+        session.closed();
+      },
       error: (socket, failure) => log.warn(`${socket.data?.peer ?? "?"} socket error: ${failure.message}`),
     },
   });
-  return { host: listener.hostname, port: listener.port, chat: scope.chat, stop: () => listener.stop(true) };
+
+  async function shutdown(notice = "The server is shutting down. Goodbye."): Promise<void> {
+    listener.stop(false);
+    log.info(`shutting down: ${sessions.size} connection(s) to close`);
+    for (const session of sessions) session.shutdown(notice);
+    const deadline = Date.now() + limits.shutdownGraceMs;
+    while (sessions.size > 0 && Date.now() < deadline) await Bun.sleep(20);
+    listener.stop(true);
+  }
+
+  return {
+    host: listener.hostname,
+    port: listener.port,
+    chat: scope.chat,
+    connectionCount: () => sessions.size,
+    shutdown,
+    stop: () => listener.stop(true),
+  };
 }

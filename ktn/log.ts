@@ -13,8 +13,8 @@ export function isLogLevel(value: string): value is LogLevel {
   return (LEVELS as readonly string[]).includes(value);
 }
 
-function write(level: LogLevel, text: string): void {
-  if (LEVELS.indexOf(level) < threshold) return;
+function write(level: LogLevel, text: string, always = false): void {
+  if (LEVELS.indexOf(level) < threshold && !(always && threshold < LEVELS.indexOf("silent"))) return;
   process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${text}\n`);
 }
 
@@ -23,4 +23,6 @@ export const log = {
   info: (text: string) => write("info", text),
   warn: (text: string) => write("warn", text),
   error: (text: string) => write("error", text),
+  /** Start-up and shutdown lines: shown at every level but silent, since people and scripts wait for them. */
+  always: (text: string) => write("info", text, true),
 };

@@ -43,7 +43,7 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of debug, info, warn, error, silent`);
   const limits = { ...DEFAULT_LIMITS };
   for (const spec of LIMIT_SPECS) {
-    if (values[spec.flag] !== undefined) limits[spec.key] = wholeNumber(`--${spec.flag}`, values[spec.flag] as string, 1);
+    if (values[spec.flag] !== undefined) limits[spec.key] = wholeNumber(`--${spec.flag}`, values[spec.flag] as string, spec.min ?? 1);
   }
   return {
     host: String(values.host ?? "0.0.0.0"),

@@ -63,7 +63,7 @@ export class ResponseWriter {
       this.queue.push(part.bytes);
       this.queuedBytes += part.bytes.length;
     }
-    if (this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
+    if (this.waiting() && this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
     this.schedule();
   }
 
@@ -84,6 +84,15 @@ export class ResponseWriter {
     pendingFlush.delete(this);
   }
 
+  /**
+   * Bytes waiting on the peer rather than on this event-loop turn: what the kernel refused, and for a
+   * legacy peer what waits behind the pacing. Only these count toward the slow-consumer limit, so one
+   * turn's burst (a long history, many broadcasts) never drops a client that reads.
+   */
+  private waiting(): boolean {
+    return this.unsent !== null || this.gapTimer !== null;
+  }
+
   backlog(): number {
     return this.queuedBytes + (this.unsent?.length ?? 0);
   }
@@ -101,9 +110,12 @@ export class ResponseWriter {
     if (this.writeOut(this.lineFramed ? this.takeAll() : this.takeOne())) this.afterWrite();
   }
 
-  /** Everything handed to the kernel so far is out: go on, after a pause for a legacy peer. */
+  /**
+   * Everything handed to the kernel so far is out: go on, or for a legacy peer hold every write,
+   * queued or yet to come, until the gap has passed since this one.
+   */
   private afterWrite(): void {
-    if (this.lineFramed || this.queue.length === 0) return this.flush();
+    if (this.lineFramed) return this.flush();
     this.gapTimer = setTimeout(() => {
       this.gapTimer = null;
       this.flush();
@@ -146,6 +158,7 @@ export class ResponseWriter {
     }
     if (taken < bytes.length) {
       this.unsent = bytes.subarray(taken);
+      if (this.backlog() > this.limits.maxQueueBytes) this.onSlowConsumer();
       return false;
     }
     return true;

@@ -103,6 +103,16 @@ export class RawPeer {
     this.socket.end();
   }
 
+  /** Stops reading from the socket, like a client that hangs: the server's writes pile up. */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
+  /** Drops the connection abruptly (a reset, no FIN), as a crashed or killed client does. */
+  abort(): void {
+    this.socket.terminate();
+  }
+
   private onData(bytes: Buffer): void {
     this.reads.push({ bytes, at: performance.now() });
     this.text += bytes.toString("utf8");

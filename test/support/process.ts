@@ -1,0 +1,52 @@
+// Test support: `bun server.ts` as a child process, for what only a real process shows (signals, RSS, logs).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const SERVER = join(import.meta.dir, "..", "..", "server.ts");
+
+export interface ServerProcess {
+  port: number;
+  pid: number;
+  /** Everything the server wrote to stderr so far. */
+  log(): string;
+  /** Resident memory of the server process in KiB, from /proc. */
+  rssKiB(): number;
+  /** Sends a signal and waits for the exit code (bounded). */
+  signal(name: "SIGTERM" | "SIGINT"): Promise<number>;
+  kill(): void;
+}
+
+/** Starts `bun server.ts --host 127.0.0.1 --port 0 …args` and waits for its listening line. */
+export async function spawnServer(args: string[] = [], cwd?: string): Promise<ServerProcess> {
+  const proc = Bun.spawn(["bun", SERVER, "--host", "127.0.0.1", "--port", "0", ...args], { cwd, stdout: "ignore", stderr: "pipe" });
+  let stderr = "";
+  const reader = proc.stderr.getReader();
+  const pump = (async () => {
+    for (let i = 0; i < 100_000; i++) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      stderr += new TextDecoder().decode(value);
+    }
+  })();
+  const deadline = Date.now() + 10_000;
+  let match: RegExpMatchArray | null = null;
+  while (!(match = stderr.match(/listening on [^ ]+:(\d+)/)) && Date.now() < deadline && proc.exitCode === null) await Bun.sleep(20);
+  if (!match) {
+    proc.kill();
+    throw new Error(`server did not start:\n${stderr}`);
+  }
+  return {
+    port: Number(match[1]),
+    pid: proc.pid,
+    log: () => stderr,
+    rssKiB: () => Number(readFileSync(`/proc/${proc.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]),
+    async signal(name) {
+      proc.kill(name);
+      const code = await Promise.race([proc.exited, Bun.sleep(10_000).then(() => -1)]);
+      if (code === -1) proc.kill("SIGKILL");
+      await pump.catch(() => {});
+      return code;
+    },
+    kill: () => proc.kill("SIGKILL"),
+  };
+}
