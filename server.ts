@@ -3,6 +3,7 @@ import { startServer } from "./ktn/listener.ts";
 import { log, setLogLevel } from "./ktn/log.ts";
 import { parseServerArgs, serverUsage, UsageError } from "./ktn/options.ts";
 import { CommandLoadError } from "./ktn/registry.ts";
+import { openStore, StoreOpenError } from "./ktn/sqlite-store.ts";
 
 async function main(): Promise<number | null> {
   let settings;
@@ -20,13 +21,15 @@ async function main(): Promise<number | null> {
   setLogLevel(settings.logLevel);
   let server;
   try {
-    server = await startServer(settings);
+    server = await startServer({ ...settings, store: openStore(settings.db, settings.limits.historyMessages) });
   } catch (failure) {
-    if (!(failure instanceof CommandLoadError) && !(failure as { code?: string }).code) throw failure;
+    const known = failure instanceof CommandLoadError || failure instanceof StoreOpenError || (failure as { code?: string }).code;
+    if (!known) throw failure;
     console.error(`Cannot start: ${(failure as Error).message}`);
     return 1;
   }
   log.always(`ktn-chat listening on ${server.host}:${server.port} (connect with: bun client.ts 127.0.0.1 ${server.port})`);
+  log.always(settings.db === ":memory:" ? "history is kept in memory only" : `history is kept in ${settings.db}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

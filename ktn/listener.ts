@@ -35,10 +35,11 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const store = options.store ?? new MemoryStore(limits.historyMessages);
   const scope: ServerScope = {
     limits,
     commands: options.commands ?? (await loadCommands(limits)),
-    chat: new Chat(options.store ?? new MemoryStore(limits.historyMessages), limits.historyMessages),
+    chat: new Chat(store, limits.historyMessages),
   };
   const sessions = new Set<Session>();
   const perAddress = new Map<string, number>();
@@ -93,6 +94,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const deadline = Date.now() + limits.shutdownGraceMs;
     while (sessions.size > 0 && Date.now() < deadline) await Bun.sleep(20);
     listener.stop(true);
+    store.close();
   }
 
   return {
@@ -101,6 +103,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     chat: scope.chat,
     connectionCount: () => sessions.size,
     shutdown,
-    stop: () => listener.stop(true),
+    stop() {
+      listener.stop(true);
+      store.close();
+    },
   };
 }

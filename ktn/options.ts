@@ -7,8 +7,12 @@ export interface ServerSettings {
   host: string;
   port: number;
   logLevel: LogLevel;
+  /** SQLite file for history, or `:memory:` for none. */
+  db: string;
   limits: Limits;
 }
+
+export const DEFAULT_DB = "ktn-chat.db";
 
 export class UsageError extends Error {}
 
@@ -17,6 +21,7 @@ export function serverUsage(): string {
     ["--host H", "address to listen on (default 0.0.0.0, all interfaces)"],
     ["--port P", "TCP port (default 9998; 0 picks a free one)"],
     ["--log-level L", "debug, info, warn, error or silent (default info)"],
+    ["--db PATH", `SQLite file that keeps the history (default ${DEFAULT_DB}; :memory: keeps nothing)`],
     ...LIMIT_SPECS.map((spec) => [`--${spec.flag} N`, `${spec.help} (default ${spec.fallback})`]),
     ["-h, --help", "show this help"],
   ];
@@ -31,7 +36,7 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { host: { type: "string" }, port: { type: "string" }, "log-level": { type: "string" }, help: { type: "boolean", short: "h" }, ...limitOptions },
+      options: { host: { type: "string" }, port: { type: "string" }, db: { type: "string" }, "log-level": { type: "string" }, help: { type: "boolean", short: "h" }, ...limitOptions },
       allowPositionals: false,
     });
   } catch (failure) {
@@ -49,6 +54,7 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
     host: String(values.host ?? "0.0.0.0"),
     port: values.port === undefined ? 9998 : wholeNumber("--port", values.port as string, 0, 65535),
     logLevel,
+    db: String(values.db ?? DEFAULT_DB),
     limits,
   };
 }

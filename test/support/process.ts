@@ -16,9 +16,10 @@ export interface ServerProcess {
   kill(): void;
 }
 
-/** Starts `bun server.ts --host 127.0.0.1 --port 0 …args` and waits for its listening line. */
+/** Starts `bun server.ts --host 127.0.0.1 --port 0 …args` (history in memory unless --db is given) and waits for its listening line. */
 export async function spawnServer(args: string[] = [], cwd?: string): Promise<ServerProcess> {
-  const proc = Bun.spawn(["bun", SERVER, "--host", "127.0.0.1", "--port", "0", ...args], { cwd, stdout: "ignore", stderr: "pipe" });
+  const db = args.includes("--db") ? [] : ["--db", ":memory:"];
+  const proc = Bun.spawn(["bun", SERVER, "--host", "127.0.0.1", "--port", "0", ...db, ...args], { cwd, stdout: "ignore", stderr: "pipe" });
   let stderr = "";
   const reader = proc.stderr.getReader();
   const pump = (async () => {

@@ -1,0 +1,64 @@
+// The store contract: every backend keeps messages in order and hands back the newest ones.
+import { afterAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSqliteStore } from "../../ktn/sqlite-store.ts";
+import { MemoryStore, type Store } from "../../ktn/store.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ktn-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+const backends: [string, (capacity: number) => Store][] = [
+  ["MemoryStore", (capacity) => new MemoryStore(capacity)],
+  ["SqliteStore", (capacity) => openSqliteStore(join(dir, `contract-${files++}.db`), capacity)],
+];
+
+for (const [name, open] of backends) {
+  describe(name, () => {
+    test("starts empty", () => {
+      const store = open(5);
+      expect(store.recentMessages(5)).toEqual([]);
+      store.close();
+    });
+
+    test("returns the newest messages, oldest first", () => {
+      const store = open(100);
+      for (let i = 0; i < 10; i++) store.appendMessage(`"m${i}"`);
+      expect(store.recentMessages(3)).toEqual(['"m7"', '"m8"', '"m9"']);
+      expect(store.recentMessages(50)).toHaveLength(10);
+      store.close();
+    });
+
+    test("never returns more than its capacity, however many were appended", () => {
+      const store = open(4);
+      for (let i = 0; i < 25; i++) store.appendMessage(`m${i}`);
+      expect(store.recentMessages(100)).toEqual(["m21", "m22", "m23", "m24"]);
+      store.close();
+    });
+  });
+}
+
+test("a new SQLite database gets the current schema version and WAL mode", () => {
+  const path = join(dir, "fresh.db");
+  openSqliteStore(path, 10).close();
+  const db = new Database(path);
+  expect((db.query("PRAGMA user_version").get() as any).user_version).toBe(1);
+  expect((db.query("PRAGMA journal_mode").get() as any).journal_mode).toBe("wal");
+  db.close();
+});
+
+test("the SQLite store keeps every message on disk, beyond what it replays", () => {
+  const path = join(dir, "all.db");
+  const store = openSqliteStore(path, 2);
+  for (let i = 0; i < 6; i++) store.appendMessage(`m${i}`);
+  store.close();
+  const db = new Database(path);
+  expect((db.query("SELECT count(*) AS n FROM messages").get() as any).n).toBe(6);
+  db.close();
+  const reopened = openSqliteStore(path, 3);
+  expect(reopened.recentMessages(3)).toEqual(["m3", "m4", "m5"]);
+  reopened.close();
+});
