@@ -1,15 +1,17 @@
-// names: list the users who are logged in.
+// names: list the users in your room (for course clients, who never leave the lobby: everyone).
 import { defineCommand, noContent } from "../ktn/command.ts";
 import { info } from "../ktn/responses.ts";
+import { LOBBY } from "../ktn/store.ts";
 
 export default defineCommand({
   name: "names",
   usage: "names",
-  summary: "List the users in the chat",
+  summary: "List the users in your room",
   beforeLogin: false,
   content: noContent,
   run(ctx) {
     const names = ctx.names();
-    ctx.reply(info(`${names.length} user${names.length === 1 ? "" : "s"} in the chat: ${names.join(", ")}`));
+    const where = ctx.room === LOBBY ? "the chat" : ctx.room;
+    ctx.reply(info(`${names.length} user${names.length === 1 ? "" : "s"} in ${where}: ${names.join(", ")}`));
   },
 });

@@ -1,7 +1,7 @@
-// The chat state: who is logged in, the history, and the one place every broadcast goes through.
+// The chat state: who is logged in, which room each is in, and the one place every broadcast goes through.
 import { ChatError } from "./errors.ts";
 import { info, message, SERVER_SENDER, type Response } from "./responses.ts";
-import type { Store } from "./store.ts";
+import { LOBBY, type Store } from "./store.ts";
 import { outgoing, type Outgoing } from "./writer.ts";
 
 /** A logged-in connection as the chat state sees it. */
@@ -10,47 +10,126 @@ export interface Member {
   deliver(out: Outgoing): void;
 }
 
+/** A room with people in it; rooms nobody is in live only in the store. */
+interface Room {
+  name: string;
+  members: Set<Member>;
+}
+
+export interface RoomSummary {
+  name: string;
+  members: number;
+}
+
 export class Chat {
   /** Keyed by lowercased name, so `Alice` cannot pose as `alice`; insertion order is login order. */
   private readonly members = new Map<string, Member>();
+  /** Rooms with someone in them, by lowercased name (and the lobby, always). */
+  private readonly occupied = new Map<string, Room>();
+  private readonly roomOf = new Map<Member, Room>();
 
   constructor(
     private readonly store: Store,
     private readonly historyLimit: number,
   ) {}
 
-  /** Adds a member under `username`, or throws ChatError when the name is reserved or taken. */
+  /** Logs a member in under `username`, into the lobby; throws ChatError when the name is reserved or taken. */
   join(member: Member, username: string): void {
     const key = username.toLowerCase();
     if (key === SERVER_SENDER) throw new ChatError(`The name '${username}' is reserved. Choose another username.`);
     if (this.members.has(key)) throw new ChatError(`Username '${username}' is taken. Choose another username.`);
     this.members.set(key, member);
-    this.broadcast(info(`${username} joined the chat.`), member);
+    this.enter(member, this.room(LOBBY));
+    this.broadcast(info(`${username} joined the chat.`), this.roomOf.get(member)!, member);
   }
 
   leave(username: string): void {
-    if (!this.members.delete(username.toLowerCase())) return;
-    this.broadcast(info(`${username} left the chat.`));
+    const member = this.members.get(username.toLowerCase());
+    if (!member) return;
+    this.members.delete(username.toLowerCase());
+    const room = this.exit(member);
+    this.broadcast(info(`${username} left the chat.`), room);
   }
 
-  /** Keeps a message in history, then sends it to everyone, its author included. */
-  post(sender: string, content: string): void {
-    const response = message(sender, content);
-    this.store.appendMessage(JSON.stringify(response));
-    this.broadcast(response);
+  /** Moves a logged-in member to `name`, creating the room if missing; returns its display name. */
+  moveTo(member: Member, name: string): string {
+    const from = this.roomOf.get(member)!;
+    const to = this.room(name);
+    if (from === to) throw new ChatError(`You are in ${to.name} already.`);
+    this.exit(member);
+    this.broadcast(info(`${member.username} left for ${to.name}.`), from);
+    this.enter(member, to);
+    this.broadcast(info(`${member.username} joined ${to.name}.`), to, member);
+    return to.name;
   }
 
-  names(): string[] {
+  roomName(member: Member): string {
+    return this.roomOf.get(member)?.name ?? LOBBY;
+  }
+
+  /** Keeps a message in its room's history, then sends it to everyone in the room, its author included. */
+  post(member: Member, content: string): void {
+    const room = this.roomOf.get(member)!;
+    const response = message(member.username!, content);
+    this.store.appendMessage(room.name, JSON.stringify(response));
+    this.broadcast(response, room);
+  }
+
+  /** Sends a private message to one user and echoes it to its author; never stored, never broadcast. */
+  whisper(author: Member, recipientName: string, content: string): void {
+    const recipient = this.members.get(recipientName.toLowerCase());
+    if (!recipient) throw new ChatError(`No user named '${recipientName}' is logged in.`);
+    const out = outgoing({ ...message(author.username!, content), to: recipient.username! });
+    recipient.deliver(out);
+    if (recipient !== author) author.deliver(out);
+  }
+
+  /** Names in the member's room, in login order. */
+  names(member: Member): string[] {
+    return [...this.roomOf.get(member)!.members].map((m) => m.username!);
+  }
+
+  history(member: Member): string[] {
+    return this.store.recentMessages(this.roomName(member), this.historyLimit);
+  }
+
+  rooms(): RoomSummary[] {
+    return this.store.roomNames().map((name) => ({ name, members: this.occupied.get(name.toLowerCase())?.members.size ?? 0 }));
+  }
+
+  /** Everyone logged in, whatever room they are in. */
+  usernames(): string[] {
     return [...this.members.values()].map((member) => member.username!);
   }
 
-  history(): string[] {
-    return this.store.recentMessages(this.historyLimit);
+  /** Serializes once for all recipients; the one place to scope delivery to a room (and later a cluster). */
+  broadcast(response: Response, room: Room, except?: Member): void {
+    const out = outgoing(response);
+    for (const member of room.members) if (member !== except) member.deliver(out);
   }
 
-  /** Serializes once for all recipients; later the place to scope delivery to a room or a cluster. */
-  broadcast(response: Response, except?: Member): void {
-    const out = outgoing(response);
-    for (const member of this.members.values()) if (member !== except) member.deliver(out);
+  private room(name: string): Room {
+    const key = name.toLowerCase();
+    let room = this.occupied.get(key);
+    if (!room) {
+      this.store.saveRoom(name);
+      const stored = this.store.roomNames().find((known) => known.toLowerCase() === key) ?? name;
+      room = { name: stored, members: new Set() };
+      this.occupied.set(key, room);
+    }
+    return room;
+  }
+
+  private enter(member: Member, room: Room): void {
+    room.members.add(member);
+    this.roomOf.set(member, room);
+  }
+
+  private exit(member: Member): Room {
+    const room = this.roomOf.get(member)!;
+    room.members.delete(member);
+    this.roomOf.delete(member);
+    if (room.members.size === 0 && room.name !== LOBBY) this.occupied.delete(room.name.toLowerCase());
+    return room;
   }
 }

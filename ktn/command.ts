@@ -1,5 +1,6 @@
 // The command contract: what one module in commands/ declares, and what it may do when it runs.
 import * as v from "valibot";
+import type { RoomSummary } from "./chat.ts";
 import type { Limits } from "./limits.ts";
 import type { Response } from "./responses.ts";
 
@@ -18,10 +19,18 @@ export interface RequestContext {
   logout(): void;
   /** Sends a message from this user to everyone logged in, author included, and keeps it in history. */
   post(content: string): void;
-  /** Usernames of everyone logged in, in login order. */
+  /** Usernames of everyone in this user's room, in login order. */
   names(): string[];
-  /** Earlier message responses, JSON-encoded, oldest first. */
+  /** Earlier message responses of this user's room, JSON-encoded, oldest first. */
   history(): string[];
+  /** The room this user is in; everyone starts in the lobby. */
+  readonly room: string;
+  /** Moves this user to a room (created if missing) and answers with an info and the room's history. */
+  joinRoom(name: string): void;
+  /** Every room with how many people are in it now. */
+  rooms(): RoomSummary[];
+  /** Sends a private message to one logged-in user, echoed to this user; never stored. */
+  whisper(recipient: string, content: string): void;
 }
 
 export type ContentSchema = v.GenericSchema<unknown, unknown>;
@@ -47,3 +56,24 @@ export function defineCommand<TSchema extends ContentSchema>(command: Command<TS
 
 /** For requests that take no content: peers send null, "" or nothing, and all are fine. */
 export const noContent = v.unknown();
+
+/** Usernames and room names: the letters A-Z, a-z and the digits 0-9 (the seed's rule), bounded in length. */
+export function nameContent(kind: "username" | "room name", maxChars: number) {
+  const plural = `${kind[0]!.toUpperCase()}${kind.slice(1)}s`;
+  return v.pipe(
+    v.string(`A ${kind} is needed.`),
+    v.trim(),
+    v.nonEmpty(`A ${kind} is needed.`),
+    v.maxLength(maxChars, `${plural} are at most ${maxChars} characters.`),
+    v.regex(/^[A-Za-z0-9]+$/, `${plural} may only contain the letters A-Z, a-z and the digits 0-9.`),
+  );
+}
+
+/** Message text: not blank, at most the server's message length. */
+export function messageText(maxChars: number) {
+  return v.pipe(
+    v.string("A message is needed."),
+    v.check((text) => text.trim().length > 0, "The message is empty."),
+    v.maxLength(maxChars, `Messages are at most ${maxChars} characters.`),
+  );
+}

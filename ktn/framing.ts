@@ -26,7 +26,7 @@ export class FrameTooLargeError extends Error {
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export class JsonStreamDecoder {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
   /** Bytes of `buffer` already scanned for the value in progress, so a split value is not rescanned. */
   private scanned = 0;
   private depth = 0;
@@ -46,6 +46,7 @@ export class JsonStreamDecoder {
     while (start < this.buffer.length) {
       const end = this.findEnd(start);
       if (end < 0) break;
+      if (end - start > this.maxFrameBytes) throw new FrameTooLargeError(this.maxFrameBytes);
       frames.push(parseFrame(this.buffer.subarray(start, end)));
       this.lastValueEnded = true;
       this.resetScan();

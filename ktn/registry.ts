@@ -33,13 +33,21 @@ export async function loadCommands(limits: Limits, dir = COMMANDS_DIR): Promise<
   const files = [...new Bun.Glob("*.ts").scanSync({ cwd: dir })].sort();
   const table = new Map<string, LoadedCommand>();
   for (const file of files) {
-    const command = checkShape(file, (await import(join(dir, file))).default);
+    const command = checkShape(file, await importModule(dir, file));
     const twin = table.get(command.name);
     if (twin) throw new CommandLoadError(`commands/${file}: request '${command.name}' is already defined in commands/${twin.file}`);
     table.set(command.name, { ...command, file, schema: resolveSchema(command, limits) });
   }
   if (table.size === 0) throw new CommandLoadError(`no command modules found in ${dir}`);
   return table;
+}
+
+async function importModule(dir: string, file: string): Promise<unknown> {
+  try {
+    return (await import(join(dir, file))).default;
+  } catch (failure) {
+    throw new CommandLoadError(`commands/${file}: cannot be loaded (${(failure as Error).message})`);
+  }
 }
 
 function checkShape(file: string, exported: unknown): Command {

@@ -7,6 +7,10 @@ export interface Response {
   sender: string;
   response: ResponseType;
   content: string | string[];
+  /** Added key: the room a join or leave took the user to (peers ignore unknown keys). */
+  room?: string;
+  /** Added key: marks a private message and names its recipient. */
+  to?: string;
 }
 
 /** The sender name of everything that does not come from a user; no user can take it. */

@@ -1,6 +1,6 @@
 // A session: one client connection, from its bytes in to its responses out.
 import type { Command, RequestContext } from "./command.ts";
-import type { Chat, Member } from "./chat.ts";
+import type { Chat, Member, RoomSummary } from "./chat.ts";
 import { dispatch } from "./dispatcher.ts";
 import { ChatError } from "./errors.ts";
 import { FrameTooLargeError, JsonStreamDecoder, type Frame } from "./framing.ts";
@@ -132,6 +132,25 @@ export class Session implements RequestContext, Member {
     this.reply(history(this.history()));
   }
 
+  get room(): string {
+    return this.scope.chat.roomName(this);
+  }
+
+  joinRoom(name: string): void {
+    const room = this.scope.chat.moveTo(this, name);
+    log.info(`${this.peer} (${this.username}) joined room ${room}`);
+    this.reply({ ...info(`You are in ${room} now.`), room });
+    this.reply(history(this.history()));
+  }
+
+  rooms(): RoomSummary[] {
+    return this.scope.chat.rooms();
+  }
+
+  whisper(recipient: string, content: string): void {
+    this.scope.chat.whisper(this, recipient, content);
+  }
+
   logout(): void {
     log.info(`${this.peer} (${this.username}) logged out`);
     this.endWith(info(`Goodbye, ${this.username}. You are logged out.`));
@@ -139,15 +158,15 @@ export class Session implements RequestContext, Member {
 
   post(content: string): void {
     log.debug(`${this.peer} (${this.username}) msg ${JSON.stringify(content)}`);
-    this.scope.chat.post(this.username!, content);
+    this.scope.chat.post(this, content);
   }
 
   names(): string[] {
-    return this.scope.chat.names();
+    return this.scope.chat.names(this);
   }
 
   history(): string[] {
-    return this.scope.chat.history();
+    return this.scope.chat.history(this);
   }
 
   // --- Member: how broadcasts reach this client ---

@@ -186,7 +186,8 @@ function newestThatFit(response: Response, maxBytes: number): string[] {
   let size = Buffer.byteLength(encode({ ...response, content: [] }));
   let first = all.length;
   while (first > 0) {
-    const entry = Buffer.byteLength(JSON.stringify(all[first - 1])) + 1;
+    // Entries are joined by commas: every one but the newest brings one.
+    const entry = Buffer.byteLength(JSON.stringify(all[first - 1])) + (first < all.length ? 1 : 0);
     if (size + entry > maxBytes) break;
     size += entry;
     first--;

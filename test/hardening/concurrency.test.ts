@@ -33,7 +33,7 @@ test("twenty connections racing to log in as the same name: exactly one wins", a
   const losers = first.filter((r) => r.response === "error" && r.content === "Username 'racer' is taken. Choose another username.");
   expect(winners.length).toBe(1);
   expect(losers.length).toBe(19);
-  expect(server.chat.names()).toEqual(["racer"]);
+  expect(server.chat.usernames()).toEqual(["racer"]);
   for (const peer of peers) peer.close();
 });
 

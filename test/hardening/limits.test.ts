@@ -97,7 +97,7 @@ test("a client that stops reading is dropped once its queue passes the limit, an
     "time.sleep(20)",
   ].join("\n")]);
   try {
-    for (let i = 0; i < 100 && !server.chat.names().includes("sleeper"); i++) await Bun.sleep(20);
+    for (let i = 0; i < 100 && !server.chat.usernames().includes("sleeper"); i++) await Bun.sleep(20);
     const talker = await RawPeer.connect(server.port);
     await talker.login("talker");
     const listener = await RawPeer.connect(server.port);
@@ -105,12 +105,12 @@ test("a client that stops reading is dropped once its queue passes the limit, an
     await talker.next(); // listener joined
     const text = "z".repeat(900);
     let sent = 0;
-    for (let batch = 0; batch < 500 && server.chat.names().includes("sleeper"); batch++) {
+    for (let batch = 0; batch < 500 && server.chat.usernames().includes("sleeper"); batch++) {
       talker.sendRaw(Array.from({ length: 20 }, (_, i) => JSON.stringify({ request: "msg", content: `${sent + i} ${text}` }) + "\n").join(""));
       sent += 20;
       await Bun.sleep(5);
     }
-    expect(server.chat.names()).toEqual(["talker", "listener"]);
+    expect(server.chat.usernames()).toEqual(["talker", "listener"]);
     expect(sent).toBeGreaterThan(200);
     const heard = (await listener.take(sent + 1, 10_000)).filter((r) => r.response === "message");
     expect(heard.map((r) => Number(r.content.split(" ")[0]))).toEqual(Array.from({ length: sent }, (_, i) => i));

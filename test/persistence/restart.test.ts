@@ -4,6 +4,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SCHEMA_VERSION } from "../../ktn/sqlite-store.ts";
 import { spawnServer } from "../support/process.ts";
 import { RawPeer, withoutTimestamp } from "../support/wire.ts";
 
@@ -121,5 +122,5 @@ test("a database with a newer schema stops start-up instead of being reused", as
   future.close();
   const { code, stderr } = await startFailure(db);
   expect(code).toBe(1);
-  expect(stderr).toContain(`database ${db} has schema version 99, newer than this server knows (1)`);
+  expect(stderr).toContain(`database ${db} has schema version 99, newer than this server knows (${SCHEMA_VERSION})`);
 });

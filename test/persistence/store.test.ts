@@ -4,7 +4,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore } from "../../ktn/sqlite-store.ts";
+import { openSqliteStore, SCHEMA_VERSION } from "../../ktn/sqlite-store.ts";
 import { MemoryStore, type Store } from "../../ktn/store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ktn-store-"));
@@ -20,22 +20,34 @@ for (const [name, open] of backends) {
   describe(name, () => {
     test("starts empty", () => {
       const store = open(5);
-      expect(store.recentMessages(5)).toEqual([]);
+      expect(store.recentMessages("lobby", 5)).toEqual([]);
       store.close();
     });
 
     test("returns the newest messages, oldest first", () => {
       const store = open(100);
-      for (let i = 0; i < 10; i++) store.appendMessage(`"m${i}"`);
-      expect(store.recentMessages(3)).toEqual(['"m7"', '"m8"', '"m9"']);
-      expect(store.recentMessages(50)).toHaveLength(10);
+      for (let i = 0; i < 10; i++) store.appendMessage("lobby", `"m${i}"`);
+      expect(store.recentMessages("lobby", 3)).toEqual(['"m7"', '"m8"', '"m9"']);
+      expect(store.recentMessages("lobby", 50)).toHaveLength(10);
+      store.close();
+    });
+
+    test("keeps each room's history apart, rooms matched case-insensitively", () => {
+      const store = open(10);
+      store.appendMessage("lobby", "in lobby");
+      store.saveRoom("Dev");
+      store.appendMessage("dev", "in dev");
+      expect(store.recentMessages("lobby", 10)).toEqual(["in lobby"]);
+      expect(store.recentMessages("DEV", 10)).toEqual(["in dev"]);
+      expect(store.recentMessages("nowhere", 10)).toEqual([]);
+      expect(store.roomNames()).toEqual(["lobby", "Dev"]);
       store.close();
     });
 
     test("never returns more than its capacity, however many were appended", () => {
       const store = open(4);
-      for (let i = 0; i < 25; i++) store.appendMessage(`m${i}`);
-      expect(store.recentMessages(100)).toEqual(["m21", "m22", "m23", "m24"]);
+      for (let i = 0; i < 25; i++) store.appendMessage("lobby", `m${i}`);
+      expect(store.recentMessages("lobby", 100)).toEqual(["m21", "m22", "m23", "m24"]);
       store.close();
     });
   });
@@ -45,7 +57,7 @@ test("a new SQLite database gets the current schema version and WAL mode", () =>
   const path = join(dir, "fresh.db");
   openSqliteStore(path, 10).close();
   const db = new Database(path);
-  expect((db.query("PRAGMA user_version").get() as any).user_version).toBe(1);
+  expect((db.query("PRAGMA user_version").get() as any).user_version).toBe(SCHEMA_VERSION);
   expect((db.query("PRAGMA journal_mode").get() as any).journal_mode).toBe("wal");
   db.close();
 });
@@ -53,12 +65,12 @@ test("a new SQLite database gets the current schema version and WAL mode", () =>
 test("the SQLite store keeps every message on disk, beyond what it replays", () => {
   const path = join(dir, "all.db");
   const store = openSqliteStore(path, 2);
-  for (let i = 0; i < 6; i++) store.appendMessage(`m${i}`);
+  for (let i = 0; i < 6; i++) store.appendMessage("lobby", `m${i}`);
   store.close();
   const db = new Database(path);
   expect((db.query("SELECT count(*) AS n FROM messages").get() as any).n).toBe(6);
   db.close();
   const reopened = openSqliteStore(path, 3);
-  expect(reopened.recentMessages(3)).toEqual(["m3", "m4", "m5"]);
+  expect(reopened.recentMessages("lobby", 3)).toEqual(["m3", "m4", "m5"]);
   reopened.close();
 });

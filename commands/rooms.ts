@@ -1,0 +1,15 @@
+// rooms: list the rooms and how many people are in each.
+import { defineCommand, noContent } from "../ktn/command.ts";
+import { info } from "../ktn/responses.ts";
+
+export default defineCommand({
+  name: "rooms",
+  usage: "rooms",
+  summary: "List the rooms and how many are in each",
+  beforeLogin: false,
+  content: noContent,
+  run(ctx) {
+    const list = ctx.rooms().map((room) => `${room.name} (${room.members})`);
+    ctx.reply(info(`${list.length} room${list.length === 1 ? "" : "s"}: ${list.join(", ")}. You are in ${ctx.room}.`));
+  },
+});
