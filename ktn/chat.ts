@@ -7,7 +7,11 @@ import { outgoing, type Outgoing } from "./writer.ts";
 /** A logged-in connection as the chat state sees it. */
 export interface Member {
   readonly username: string | null;
+  /** The IP address it connects from. */
+  readonly address: string;
   deliver(out: Outgoing): void;
+  /** Sends a last response and closes the connection (kick, ban). */
+  disconnect(last: Response): void;
 }
 
 /** A room with people in it; rooms nobody is in live only in the store. */
@@ -27,11 +31,14 @@ export class Chat {
   /** Rooms with someone in them, by lowercased name (and the lobby, always). */
   private readonly occupied = new Map<string, Room>();
   private readonly roomOf = new Map<Member, Room>();
+  private lastMessageId: number;
 
   constructor(
     private readonly store: Store,
     private readonly historyLimit: number,
-  ) {}
+  ) {
+    this.lastMessageId = store.lastMessageId();
+  }
 
   /** Logs a member in under `username`, into the lobby; throws ChatError when the name is reserved or taken. */
   join(member: Member, username: string): void {
@@ -43,12 +50,18 @@ export class Chat {
     this.broadcast(info(`${username} joined the chat.`), this.roomOf.get(member)!, member);
   }
 
-  leave(username: string): void {
+  /** Logs a member out; its room hears `notice` (a kick or ban says why instead of "left"). */
+  leave(username: string, notice = `${username} left the chat.`): void {
     const member = this.members.get(username.toLowerCase());
     if (!member) return;
     this.members.delete(username.toLowerCase());
     const room = this.exit(member);
-    this.broadcast(info(`${username} left the chat.`), room);
+    this.broadcast(info(notice), room);
+  }
+
+  /** The logged-in member with this name, any case, or null. */
+  member(username: string): Member | null {
+    return this.members.get(username.toLowerCase()) ?? null;
   }
 
   /** Moves a logged-in member to `name`, creating the room if missing; returns its display name. */
@@ -67,12 +80,28 @@ export class Chat {
     return this.roomOf.get(member)?.name ?? LOBBY;
   }
 
-  /** Keeps a message in its room's history, then sends it to everyone in the room, its author included. */
+  /**
+   * Keeps a message in its room's history, then sends it to everyone in the room, its author included.
+   * The added `id` key names it for moderators' `delete`; peers ignore keys they do not know.
+   */
   post(member: Member, content: string): void {
     const room = this.roomOf.get(member)!;
-    const response = message(member.username!, content);
-    this.store.appendMessage(room.name, JSON.stringify(response));
+    const response = { ...message(member.username!, content), id: ++this.lastMessageId };
+    this.store.appendMessage(room.name, response.id, JSON.stringify(response));
     this.broadcast(response, room);
+  }
+
+  /** Removes a message from history and tells its room; throws ChatError when there is none. */
+  deleteMessage(id: number, notice: string): void {
+    const roomKey = this.store.deleteMessage(id);
+    if (roomKey === null) throw new ChatError(`There is no message ${id}.`);
+    this.announce(roomKey, notice);
+  }
+
+  /** An info to everyone in a room (nobody hears it if the room is empty). */
+  announce(roomName: string, notice: string): void {
+    const room = this.occupied.get(roomName.toLowerCase());
+    if (room) this.broadcast(info(notice), room);
   }
 
   /** Sends a private message to one user and echoes it to its author; never stored, never broadcast. */

@@ -4,6 +4,16 @@ import type { RoomSummary } from "./chat.ts";
 import type { Limits } from "./limits.ts";
 import type { Response } from "./responses.ts";
 
+/** What a moderator may do; each action is announced to the room and logged. */
+export interface ModeratorActions {
+  kick(user: string, reason: string): void;
+  ban(user: string, minutes: number | null, reason: string): void;
+  unban(user: string): void;
+  deleteMessage(id: number): void;
+  op(user: string): void;
+  deop(user: string): void;
+}
+
 /** What a command may do while it answers one request; it never sees a socket. */
 export interface RequestContext {
   /** The logged-in username, or null before login. */
@@ -13,8 +23,17 @@ export interface RequestContext {
   readonly commands: readonly Command[];
   /** Sends a response to the requesting client only. */
   reply(response: Response): void;
-  /** Takes `username` for this connection; throws ChatError when it cannot be had. */
-  login(username: string): void;
+  /**
+   * Takes `username` for this connection; throws ChatError when it cannot be had. A registered name
+   * needs its password, and then the answer waits for the password check.
+   */
+  login(username: string, password: string | null): void | Promise<void>;
+  /** Claims the logged-in name with a password; from then on login needs it. */
+  register(password: string): Promise<void>;
+  /** True for a moderator who logged in with its password. */
+  readonly moderator: boolean;
+  /** Moderator actions, taken as this user; the dispatcher lets only moderators reach them. */
+  readonly moderate: ModeratorActions;
   /** Says goodbye and closes this connection once the goodbye is written. */
   logout(): void;
   /** Sends a message from this user to everyone logged in, author included, and keeps it in history. */
@@ -44,9 +63,12 @@ export interface Command<TSchema extends ContentSchema = ContentSchema> {
   summary: string;
   /** May run before login (the seed allows only login and help). */
   beforeLogin: boolean;
+  /** Only moderators may run it; everyone else gets an `error`. */
+  moderatorOnly?: boolean;
   /** Validates `content`; a function when the schema depends on the server's limits. */
   content: TSchema | ((limits: Limits) => TSchema);
-  run(ctx: RequestContext, content: v.InferOutput<TSchema>): void;
+  /** Answers the request; a promise holds this connection's later requests until it settles. */
+  run(ctx: RequestContext, content: v.InferOutput<TSchema>): void | Promise<void>;
 }
 
 /** Types a command module's default export; the loader checks its shape again at start-up. */
@@ -59,14 +81,21 @@ export const noContent = v.unknown();
 
 /** Usernames and room names: the letters A-Z, a-z and the digits 0-9 (the seed's rule), bounded in length. */
 export function nameContent(kind: "username" | "room name", maxChars: number) {
-  const plural = `${kind[0]!.toUpperCase()}${kind.slice(1)}s`;
   return v.pipe(
     v.string(`A ${kind} is needed.`),
     v.trim(),
     v.nonEmpty(`A ${kind} is needed.`),
-    v.maxLength(maxChars, `${plural} are at most ${maxChars} characters.`),
-    v.regex(/^[A-Za-z0-9]+$/, `${plural} may only contain the letters A-Z, a-z and the digits 0-9.`),
+    v.maxLength(maxChars, `${plural(kind)} are at most ${maxChars} characters.`),
+    v.regex(/^[A-Za-z0-9]+$/, nameRule(kind)),
   );
+}
+
+export function nameRule(kind: "username" | "room name"): string {
+  return `${plural(kind)} may only contain the letters A-Z, a-z and the digits 0-9.`;
+}
+
+function plural(kind: string): string {
+  return `${kind[0]!.toUpperCase()}${kind.slice(1)}s`;
 }
 
 /** Message text: not blank, at most the server's message length. */

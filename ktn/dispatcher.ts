@@ -15,23 +15,27 @@ const BAD_REQUEST_FIELD = '"request" must be a string, e.g. {"request": "help", 
 
 const NOT_AN_OBJECT = 'Requests are JSON objects: {"request": <string>, "content": <string or null>}.';
 
-/** Answers one request; returns false when it was refused with an `error`. */
-export function dispatch(commands: CommandTable, ctx: RequestContext, value: unknown): boolean {
+/** Answers one request; yields false when it was refused with an `error` (a promise for a command that waits). */
+export function dispatch(commands: CommandTable, ctx: RequestContext, value: unknown): boolean | Promise<boolean> {
   try {
-    run(commands, ctx, value);
-    return true;
+    const result = run(commands, ctx, value);
+    return result instanceof Promise ? result.then(() => true, (failure) => refuse(ctx, failure)) : true;
   } catch (failure) {
-    if (failure instanceof ChatError) {
-      ctx.reply(error(failure.message));
-      return false;
-    }
-    log.error(`request failed: ${(failure as Error)?.stack ?? failure}`);
-    ctx.reply(error("The server failed to handle that request; it has been logged."));
-    return true;
+    return refuse(ctx, failure);
   }
 }
 
-function run(commands: CommandTable, ctx: RequestContext, value: unknown): void {
+function refuse(ctx: RequestContext, failure: unknown): boolean {
+  if (failure instanceof ChatError) {
+    ctx.reply(error(failure.message));
+    return false;
+  }
+  log.error(`request failed: ${(failure as Error)?.stack ?? failure}`);
+  ctx.reply(error("The server failed to handle that request; it has been logged."));
+  return true;
+}
+
+function run(commands: CommandTable, ctx: RequestContext, value: unknown): void | Promise<void> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ChatError(NOT_AN_OBJECT);
   const envelope = v.safeParse(RequestEnvelope, value);
   if (!envelope.success) throw new ChatError(BAD_REQUEST_FIELD);
@@ -39,9 +43,10 @@ function run(commands: CommandTable, ctx: RequestContext, value: unknown): void 
   const command = commands.get(name);
   if (!command) throw new ChatError(`Unknown request '${clip(envelope.output.request)}'. Send {"request": "help"} to list the requests.`);
   if (!command.beforeLogin && ctx.username === null) throw new ChatError(`Log in first: '${name}' needs login <username>. Before login only login and help are accepted.`);
+  if (command.moderatorOnly && !ctx.moderator) throw new ChatError(`'${name}' is for moderators only.`);
   const content = v.safeParse(command.schema, envelope.output.content);
   if (!content.success) throw new ChatError(`${content.issues[0].message} Usage: ${command.usage}`);
-  command.run(ctx, content.output);
+  return command.run(ctx, content.output);
 }
 
 function clip(text: string): string {

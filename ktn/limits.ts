@@ -16,6 +16,7 @@ export interface Limits {
   maxPerAddress: number;
   loopbackExempt: number;
   shutdownGraceMs: number;
+  failedLoginDelayMs: number;
 }
 
 export interface LimitSpec {
@@ -43,6 +44,7 @@ export const LIMIT_SPECS: readonly LimitSpec[] = [
   { key: "maxConnections", flag: "max-connections", fallback: 20000, help: "connections in total" },
   { key: "maxPerAddress", flag: "max-per-address", fallback: 16, help: "connections from one IP address" },
   { key: "loopbackExempt", flag: "loopback-exempt", fallback: 1, min: 0, help: "1: connections from 127.0.0.1 and ::1 skip --max-per-address; 0: they count" },
+  { key: "failedLoginDelayMs", flag: "login-fail-delay", fallback: 1000, min: 0, help: "milliseconds before a wrong password is answered" },
   { key: "shutdownGraceMs", flag: "shutdown-grace", fallback: 2000, help: "milliseconds to flush queued responses on SIGTERM or SIGINT" },
 ];
 

@@ -1,8 +1,10 @@
 // The listener: Bun.listen's socket events wired to sessions, connection limits, and graceful shutdown.
 import type { Socket } from "bun";
+import { Accounts } from "./accounts.ts";
 import { Chat } from "./chat.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { log } from "./log.ts";
+import { Moderation } from "./moderation.ts";
 import { loadCommands, type CommandTable } from "./registry.ts";
 import { error, encode } from "./responses.ts";
 import { Session, type ServerScope } from "./session.ts";
@@ -14,6 +16,10 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   commands?: CommandTable;
   store?: Store;
+  /** Registered names that are moderators for as long as this process runs. */
+  ops?: readonly string[];
+  /** PEM certificate and key: the server then speaks TLS only. */
+  tls?: { cert: string; key: string };
 }
 
 export interface RunningServer {
@@ -36,10 +42,14 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const store = options.store ?? new MemoryStore(limits.historyMessages);
+  const chat = new Chat(store, limits.historyMessages);
+  const accounts = new Accounts(store, limits);
   const scope: ServerScope = {
     limits,
     commands: options.commands ?? (await loadCommands(limits)),
-    chat: new Chat(store, limits.historyMessages),
+    chat,
+    accounts,
+    moderation: new Moderation(chat, store, accounts, options.ops ?? []),
   };
   const sessions = new Set<Session>();
   const perAddress = new Map<string, number>();
@@ -55,6 +65,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const listener = Bun.listen<Connection>({
     hostname: options.host ?? "0.0.0.0",
     port: options.port ?? 9998,
+    ...(options.tls ? { tls: { cert: options.tls.cert, key: options.tls.key } } : {}),
     socket: {
       open(socket) {
         const address = socket.remoteAddress;
@@ -67,7 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           socket.end();
           return;
         }
-        const session = new Session(scope, socket, peer);
+        const session = new Session(scope, socket, address, peer);
         socket.data = session;
         sessions.add(session);
         perAddress.set(address, (perAddress.get(address) ?? 0) + 1);

@@ -1,4 +1,5 @@
 // Server options: the command line of `bun server.ts`, parsed and checked, with usage generated from the limits table.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_LIMITS, LIMIT_SPECS, type Limits } from "./limits.ts";
 import { isLogLevel, type LogLevel } from "./log.ts";
@@ -9,6 +10,9 @@ export interface ServerSettings {
   logLevel: LogLevel;
   /** SQLite file for history, or `:memory:` for none. */
   db: string;
+  ops: string[];
+  /** PEM certificate and key, read from the files given. */
+  tls?: { cert: string; key: string };
   limits: Limits;
 }
 
@@ -21,7 +25,10 @@ export function serverUsage(): string {
     ["--host H", "address to listen on (default 0.0.0.0, all interfaces)"],
     ["--port P", "TCP port (default 9998; 0 picks a free one)"],
     ["--log-level L", "debug, info, warn, error or silent (default info)"],
-    ["--db PATH", `SQLite file that keeps the history (default ${DEFAULT_DB}; :memory: keeps nothing)`],
+    ["--db PATH", `SQLite file that keeps history, rooms, accounts and bans (default ${DEFAULT_DB}; :memory: keeps nothing)`],
+    ["--op NAME", "make a registered name a moderator (repeat for more)"],
+    ["--tls-cert FILE", "PEM certificate: serve TLS instead of plain TCP (needs --tls-key)"],
+    ["--tls-key FILE", "PEM private key for --tls-cert"],
     ...LIMIT_SPECS.map((spec) => [`--${spec.flag} N`, `${spec.help} (default ${spec.fallback})`]),
     ["-h, --help", "show this help"],
   ];
@@ -36,7 +43,7 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { host: { type: "string" }, port: { type: "string" }, db: { type: "string" }, "log-level": { type: "string" }, help: { type: "boolean", short: "h" }, ...limitOptions },
+      options: { host: { type: "string" }, port: { type: "string" }, db: { type: "string" }, op: { type: "string", multiple: true }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, "log-level": { type: "string" }, help: { type: "boolean", short: "h" }, ...limitOptions },
       allowPositionals: false,
     });
   } catch (failure) {
@@ -55,8 +62,24 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
     port: values.port === undefined ? 9998 : wholeNumber("--port", values.port as string, 0, 65535),
     logLevel,
     db: String(values.db ?? DEFAULT_DB),
+    ops: (parsed.values.op as string[] | undefined) ?? [],
+    tls: readTls(values["tls-cert"] as string | undefined, values["tls-key"] as string | undefined),
     limits,
   };
+}
+
+function readTls(certFile: string | undefined, keyFile: string | undefined): ServerSettings["tls"] {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (!certFile || !keyFile) throw new UsageError("--tls-cert and --tls-key go together");
+  return { cert: readPem("--tls-cert", certFile), key: readPem("--tls-key", keyFile) };
+}
+
+function readPem(flag: string, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (failure) {
+    throw new UsageError(`${flag}: cannot read ${file}: ${(failure as Error).message}`);
+  }
 }
 
 function wholeNumber(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {

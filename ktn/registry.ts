@@ -22,6 +22,7 @@ const CommandShape = v.object({
   usage: v.pipe(v.string(), v.minLength(1, "usage is missing")),
   summary: v.pipe(v.string(), v.minLength(1, "summary is missing")),
   beforeLogin: v.boolean("beforeLogin must be true or false"),
+  moderatorOnly: v.optional(v.boolean("moderatorOnly must be true or false")),
   content: v.custom<unknown>((c) => isSchema(c) || typeof c === "function", "content must be a valibot schema"),
   run: v.custom<unknown>((r) => typeof r === "function", "run must be a function"),
 });
@@ -67,6 +68,6 @@ function resolveSchema(command: Command, limits: Limits): ContentSchema {
 export function helpText(commands: Iterable<Command>): string {
   const list = [...commands];
   const width = Math.max(...list.map((c) => c.usage.length));
-  const lines = list.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}${c.beforeLogin ? "" : " (after login)"}`);
+  const lines = list.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}${c.moderatorOnly ? " (moderators)" : c.beforeLogin ? "" : " (after login)"}`);
   return ["Requests:", ...lines].join("\n");
 }

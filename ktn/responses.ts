@@ -11,6 +11,8 @@ export interface Response {
   room?: string;
   /** Added key: marks a private message and names its recipient. */
   to?: string;
+  /** Added key: a message's number, for moderators' `delete`. */
+  id?: number;
 }
 
 /** The sender name of everything that does not come from a user; no user can take it. */

@@ -1,12 +1,14 @@
-// A session: one client connection, from its bytes in to its responses out.
-import type { Command, RequestContext } from "./command.ts";
+// A session: one client connection, and everything a command may do on its behalf.
+import type { Accounts } from "./accounts.ts";
+import { nameRule, type Command, type ModeratorActions, type RequestContext } from "./command.ts";
 import type { Chat, Member, RoomSummary } from "./chat.ts";
 import { dispatch } from "./dispatcher.ts";
 import { ChatError } from "./errors.ts";
-import { FrameTooLargeError, JsonStreamDecoder, type Frame } from "./framing.ts";
+import type { Frame } from "./framing.ts";
+import { RequestIntake, type Readable } from "./intake.ts";
 import type { Limits } from "./limits.ts";
 import { log } from "./log.ts";
-import { TokenBucket } from "./rate.ts";
+import type { Moderation } from "./moderation.ts";
 import type { CommandTable } from "./registry.ts";
 import { error, history, info, type Response } from "./responses.ts";
 import { outgoing, ResponseWriter, type Outgoing, type Sink } from "./writer.ts";
@@ -16,41 +18,42 @@ export interface ServerScope {
   chat: Chat;
   commands: CommandTable;
   limits: Limits;
+  accounts: Accounts;
+  moderation: Moderation;
 }
 
 /** The socket as a session uses it: write, close, and stop or restart reading. */
-export interface SessionSocket extends Sink {
+export interface SessionSocket extends Sink, Readable {
   terminate(): void;
-  pause(): void;
-  resume(): void;
 }
 
-/** Flood control announces itself at most this often, so the notice cannot itself become a flood. */
-const FLOOD_NOTICE_INTERVAL_MS = 10_000;
+const MALFORMED = 'Requests are JSON objects: {"request": <string>, "content": <string or null>}.';
 
 export class Session implements RequestContext, Member {
   username: string | null = null;
-  private readonly decoder: JsonStreamDecoder;
+  /** Logged in with the password of a registered name. */
+  private authenticated = false;
   private readonly writer: ResponseWriter;
-  /** Frames decoded but not yet handled: flood control holds them here while reading is paused. */
-  private inbox: Frame[] = [];
-  private readonly requestBudget: TokenBucket;
-  private readonly refusalBudget: TokenBucket;
-  private throttled = false;
-  private lastFloodNotice = -Infinity;
+  private readonly intake: RequestIntake;
   private loginDeadline: ReturnType<typeof setTimeout> | null;
   private ended = false;
 
   constructor(
     private readonly scope: ServerScope,
     private readonly socket: SessionSocket,
+    readonly address: string,
     readonly peer: string,
   ) {
     const { limits } = scope;
-    this.decoder = new JsonStreamDecoder(limits.maxFrameBytes);
     this.writer = new ResponseWriter(socket, limits, () => this.dropSlowConsumer());
-    this.requestBudget = new TokenBucket(limits.floodBurst, limits.floodRate);
-    this.refusalBudget = new TokenBucket(limits.maxBadRequests, limits.maxBadRequests / 60);
+    this.intake = new RequestIntake(limits, socket, {
+      handle: (frame) => this.handle(frame),
+      abort: (reason) => {
+        log.warn(`${this.peer} disconnected: ${reason}`);
+        this.endWith(error(reason));
+      },
+      throttled: (notify) => this.throttled(notify),
+    });
     this.loginDeadline = setTimeout(() => this.loginTimedOut(), limits.loginTimeoutSeconds * 1000);
   }
 
@@ -63,57 +66,20 @@ export class Session implements RequestContext, Member {
   }
 
   receive(chunk: Uint8Array): void {
-    if (this.ended) return;
-    try {
-      this.inbox.push(...this.decoder.push(chunk));
-    } catch (failure) {
-      if (!(failure instanceof FrameTooLargeError)) throw failure;
-      log.warn(`${this.peer} sent a frame over ${failure.limit} bytes; disconnecting`);
-      return this.endWith(error(`Request too large: the limit is ${failure.limit} bytes. Disconnecting.`));
-    }
-    this.writer.lineFramed = this.decoder.newlineFramed;
-    this.handleInbox();
+    this.intake.receive(chunk);
   }
 
-  /** Handles held frames while the flood budget lasts; past it, stops reading until a request is allowed. */
-  private handleInbox(): void {
-    let handled = 0;
-    while (handled < this.inbox.length && !this.ended) {
-      if (!this.requestBudget.take()) {
-        this.inbox = this.inbox.slice(handled);
-        return this.throttle();
-      }
-      this.handle(this.inbox[handled++]!);
-    }
-    this.inbox = [];
+  private handle(frame: Frame): boolean | Promise<boolean> {
+    this.writer.lineFramed = this.intake.newlineFramed;
+    if (frame.kind === "value") return dispatch(this.scope.commands, this, frame.value);
+    this.reply(error(`Could not read that request: ${frame.reason}. ${MALFORMED}`));
+    return false;
   }
 
-  private handle(frame: Frame): void {
-    const accepted = frame.kind === "value"
-      ? dispatch(this.scope.commands, this, frame.value)
-      : (this.reply(error(`Could not read that request: ${frame.reason}. Requests are JSON objects: {"request": <string>, "content": <string or null>}.`)), false);
-    if (!accepted && !this.ended && !this.refusalBudget.take()) {
-      log.warn(`${this.peer} sent too many bad requests; disconnecting`);
-      this.endWith(error(`Too many refused requests (more than ${this.limits.maxBadRequests} a minute). Disconnecting.`));
-    }
-  }
-
-  private throttle(): void {
-    if (this.throttled) return;
-    this.throttled = true;
-    this.socket.pause();
-    const now = performance.now();
-    if (now - this.lastFloodNotice > FLOOD_NOTICE_INTERVAL_MS) {
-      this.lastFloodNotice = now;
-      log.info(`${this.peer} (${this.username ?? "not logged in"}) is flooding; slowing it down`);
-      this.reply(error(`Flood control: you are sending faster than ${this.limits.floodRate} requests a second. Your requests are delayed, not lost.`));
-    }
-    setTimeout(() => {
-      this.throttled = false;
-      if (this.ended) return;
-      this.socket.resume();
-      this.handleInbox();
-    }, this.requestBudget.msUntilNext());
+  private throttled(notify: boolean): void {
+    if (!notify) return;
+    log.info(`${this.peer} (${this.username ?? "not logged in"}) is flooding; slowing it down`);
+    this.reply(error(`Flood control: you are sending faster than ${this.limits.floodRate} requests a second. Your requests are delayed, not lost.`));
   }
 
   // --- RequestContext: what commands may do ---
@@ -122,14 +88,51 @@ export class Session implements RequestContext, Member {
     this.writer.send(outgoing(response));
   }
 
-  login(username: string): void {
+  login(username: string, password: string | null): void | Promise<void> {
     if (this.username !== null) throw new ChatError(`You are already logged in as ${this.username}. Log out first to change name.`);
+    const { accounts } = this.scope;
+    if (!accounts.isRegistered(username)) {
+      // A course client's "login john smith" is a name with a space, not a password: say so as before.
+      if (password !== null) throw new ChatError(`${nameRule("username")} Usage: ${this.scope.commands.get("login")!.usage}`);
+      return this.enter(username, false);
+    }
+    if (password === null) throw new ChatError(`${username} is registered: log in with login ${username} <password>.`);
+    return accounts.verify(username, password, this.address).then(() => this.enter(username, true));
+  }
+
+  private enter(username: string, authenticated: boolean): void {
+    if (this.ended) return;
+    this.scope.moderation.checkBans(username, this.address, this.scope.moderation.isModerator(username, authenticated));
     this.scope.chat.join(this, username);
     this.username = username;
+    this.authenticated = authenticated;
     this.clearLoginDeadline();
-    log.info(`${this.peer} logged in as ${username}`);
+    log.info(`${this.peer} logged in as ${username}${authenticated ? " (password)" : ""}`);
     this.reply(info(`Login successful. Welcome, ${username}!`));
     this.reply(history(this.history()));
+  }
+
+  async register(password: string): Promise<void> {
+    const username = this.username!;
+    await this.scope.accounts.register(username, password);
+    this.authenticated = true;
+    this.reply(info(`${username} is registered. From now on log in with: login ${username} <password>`));
+  }
+
+  get moderator(): boolean {
+    return this.username !== null && this.scope.moderation.isModerator(this.username, this.authenticated);
+  }
+
+  get moderate(): ModeratorActions {
+    const { moderation } = this.scope;
+    return {
+      kick: (user, reason) => moderation.kick(this, user, reason),
+      ban: (user, minutes, reason) => moderation.ban(this, user, minutes, reason),
+      unban: (user) => moderation.unban(this, user),
+      deleteMessage: (id) => moderation.deleteMessage(this, id),
+      op: (user) => moderation.op(this, user),
+      deop: (user) => moderation.deop(this, user),
+    };
   }
 
   get room(): string {
@@ -169,10 +172,14 @@ export class Session implements RequestContext, Member {
     return this.scope.chat.history(this);
   }
 
-  // --- Member: how broadcasts reach this client ---
+  // --- Member: how the chat reaches this client ---
 
   deliver(out: Outgoing): void {
     this.writer.send(out);
+  }
+
+  disconnect(last: Response): void {
+    if (!this.ended) this.endWith(last);
   }
 
   // --- socket and server events ---
@@ -184,6 +191,7 @@ export class Session implements RequestContext, Member {
   /** The socket closed, whoever closed it: leave the chat at once. */
   closed(): void {
     this.ended = true;
+    this.intake.stop();
     this.clearLoginDeadline();
     this.writer.discard();
     this.leaveChat();
@@ -192,13 +200,13 @@ export class Session implements RequestContext, Member {
 
   /** Server shutdown: tell the client, then close once its queue is written. */
   shutdown(notice: string): void {
-    if (!this.ended) this.endWith(info(notice));
+    this.disconnect(info(notice));
   }
 
   /** Stops handling requests, leaves the chat, sends a last response, and closes once the queue is written. */
   private endWith(last: Response): void {
     this.ended = true;
-    this.inbox = [];
+    this.intake.stop();
     this.clearLoginDeadline();
     this.reply(last);
     this.leaveChat();
@@ -227,7 +235,7 @@ export class Session implements RequestContext, Member {
   private dropSlowConsumer(): void {
     log.warn(`${this.peer} (${this.username ?? "not logged in"}) dropped: more than ${this.limits.maxQueueBytes} bytes unread`);
     this.ended = true;
-    this.inbox = [];
+    this.intake.stop();
     this.clearLoginDeadline();
     this.writer.discard();
     this.leaveChat();

@@ -1,6 +1,6 @@
-// The SQLite store: rooms and history on disk through bun:sqlite, so they survive restarts and crashes.
+// The SQLite store: everything the server keeps, on disk through bun:sqlite, surviving restarts and crashes.
 import { Database } from "bun:sqlite";
-import { LOBBY, MemoryStore, RecentMessages, type Store } from "./store.ts";
+import { LOBBY, MemoryStore, RecentMessages, type Ban, type Store } from "./store.ts";
 
 export class StoreOpenError extends Error {}
 
@@ -13,46 +13,96 @@ const MIGRATIONS: readonly (readonly string[])[] = [
     "CREATE TABLE rooms (key TEXT PRIMARY KEY, name TEXT NOT NULL)",
     `INSERT INTO rooms (key, name) VALUES ('${LOBBY}', '${LOBBY}')`,
   ],
+  [
+    "CREATE TABLE accounts (key TEXT PRIMARY KEY, password_hash TEXT NOT NULL)",
+    "CREATE TABLE moderators (key TEXT PRIMARY KEY)",
+    `CREATE TABLE bans (kind TEXT NOT NULL, target TEXT NOT NULL, name TEXT NOT NULL, until INTEGER,
+       reason TEXT NOT NULL, by TEXT NOT NULL, PRIMARY KEY (kind, target))`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Every append is committed before it returns, so a message is on disk before anyone sees it. Each
+ * Every write is committed before it returns, so a message is on disk before anyone sees it. Each
  * room's newest messages are also kept in memory once read, so a login or join reads no disk.
  */
 export class SqliteStore implements Store {
-  private readonly insertMessage;
-  private readonly selectNewest;
-  private readonly insertRoom;
   private readonly recent = new Map<string, RecentMessages>();
+  private readonly statements;
 
   constructor(
     private readonly db: Database,
     private readonly capacity: number,
   ) {
-    this.insertMessage = db.query("INSERT INTO messages (room, encoded) VALUES (?, ?)");
-    this.selectNewest = db.query("SELECT encoded FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?");
-    this.insertRoom = db.query("INSERT OR IGNORE INTO rooms (key, name) VALUES (?, ?)");
+    this.statements = {
+      insertMessage: db.query("INSERT INTO messages (id, room, encoded) VALUES (?, ?, ?)"),
+      newest: db.query("SELECT id, encoded FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?"),
+      deleteMessage: db.query("DELETE FROM messages WHERE id = ? RETURNING room"),
+      insertRoom: db.query("INSERT OR IGNORE INTO rooms (key, name) VALUES (?, ?)"),
+    };
   }
 
-  appendMessage(room: string, encoded: string): void {
+  lastMessageId(): number {
+    return (this.db.query("SELECT coalesce(max(id), 0) AS id FROM messages").get() as { id: number }).id;
+  }
+
+  appendMessage(room: string, id: number, encoded: string): void {
     // Load the cache before the insert, or the new row would be read back and kept twice.
     const recent = this.cached(room);
-    this.insertMessage.run(room.toLowerCase(), encoded);
-    recent.push(encoded);
+    this.statements.insertMessage.run(id, room.toLowerCase(), encoded);
+    recent.push({ id, encoded });
   }
 
   recentMessages(room: string, limit: number): string[] {
     return this.cached(room).newest(limit);
   }
 
+  deleteMessage(id: number): string | null {
+    const row = this.statements.deleteMessage.get(id) as { room: string } | null;
+    if (!row) return null;
+    this.recent.delete(row.room);
+    return row.room;
+  }
+
   saveRoom(name: string): void {
-    this.insertRoom.run(name.toLowerCase(), name);
+    this.statements.insertRoom.run(name.toLowerCase(), name);
   }
 
   roomNames(): string[] {
     return (this.db.query("SELECT name FROM rooms ORDER BY rowid").values() as [string][]).map(([name]) => name);
+  }
+
+  passwordHash(name: string): string | null {
+    const row = this.db.query("SELECT password_hash AS hash FROM accounts WHERE key = ?").get(name.toLowerCase()) as { hash: string } | null;
+    return row?.hash ?? null;
+  }
+
+  saveAccount(name: string, passwordHash: string): void {
+    this.db.query("INSERT OR REPLACE INTO accounts (key, password_hash) VALUES (?, ?)").run(name.toLowerCase(), passwordHash);
+  }
+
+  moderators(): string[] {
+    return (this.db.query("SELECT key FROM moderators").values() as [string][]).map(([key]) => key);
+  }
+
+  setModerator(name: string, moderator: boolean): void {
+    const sql = moderator ? "INSERT OR IGNORE INTO moderators (key) VALUES (?)" : "DELETE FROM moderators WHERE key = ?";
+    this.db.query(sql).run(name.toLowerCase());
+  }
+
+  saveBan(ban: Ban): void {
+    this.db
+      .query("INSERT OR REPLACE INTO bans (kind, target, name, until, reason, by) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(ban.kind, ban.target, ban.name, ban.until, ban.reason, ban.by);
+  }
+
+  bans(): Ban[] {
+    return this.db.query("SELECT kind, target, name, until, reason, by FROM bans").all() as Ban[];
+  }
+
+  removeBans(name: string): number {
+    return this.db.query("DELETE FROM bans WHERE lower(name) = ?").run(name.toLowerCase()).changes;
   }
 
   close(): void {
@@ -63,8 +113,8 @@ export class SqliteStore implements Store {
     const key = room.toLowerCase();
     let recent = this.recent.get(key);
     if (!recent) {
-      const newest = this.selectNewest.values(key, this.capacity) as [string][];
-      recent = new RecentMessages(this.capacity, newest.reverse().map(([encoded]) => encoded));
+      const newest = this.statements.newest.all(key, this.capacity) as { id: number; encoded: string }[];
+      recent = new RecentMessages(this.capacity, newest.reverse());
       this.recent.set(key, recent);
     }
     return recent;

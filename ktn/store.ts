@@ -1,57 +1,113 @@
-// The store: rooms and their message history, behind one small interface so another backend drops in.
+// The store: everything the server keeps (history, rooms, accounts, moderators, bans) behind one
+// interface, so another backend (Redis, Postgres) drops in without touching commands.
 
 /** Rooms are stored under their lowercased name; `lobby` always exists. */
 export const LOBBY = "lobby";
 
+/** A ban of a username or of an IP address; `name` is the user it was issued against. */
+export interface Ban {
+  kind: "name" | "address";
+  target: string;
+  name: string;
+  /** Epoch milliseconds when it ends; null for never. */
+  until: number | null;
+  reason: string;
+  by: string;
+}
+
 export interface Store {
+  /** The highest message id ever stored (0 when none), so ids stay unique across restarts. */
+  lastMessageId(): number;
   /** Keeps one message response of `room`, already JSON-encoded as it appears in a history. Durable on return. */
-  appendMessage(room: string, encoded: string): void;
+  appendMessage(room: string, id: number, encoded: string): void;
   /** The newest `limit` messages of `room`, oldest first. */
   recentMessages(room: string, limit: number): string[];
+  /** Removes a message; returns the key of its room, or null when there is no such message. */
+  deleteMessage(id: number): string | null;
+
   /** Remembers a room by its display name; a no-op when it exists. */
   saveRoom(name: string): void;
   /** Display names of every room ever created, lobby included. */
   roomNames(): string[];
+
+  /** The password hash of a registered name, or null. */
+  passwordHash(name: string): string | null;
+  saveAccount(name: string, passwordHash: string): void;
+
+  /** Lowercased names made moderators by another moderator. */
+  moderators(): string[];
+  setModerator(name: string, moderator: boolean): void;
+
+  saveBan(ban: Ban): void;
+  bans(): Ban[];
+  /** Lifts every ban issued against `name` (its name ban and its address bans); returns how many. */
+  removeBans(name: string): number;
+
   close(): void;
 }
 
-/** A bounded list of the newest messages: the oldest goes once the capacity is passed. */
+interface StoredMessage {
+  id: number;
+  encoded: string;
+}
+
+/** A bounded list of a room's newest messages: the oldest goes once the capacity is passed. */
 export class RecentMessages {
-  private messages: string[] = [];
+  private messages: StoredMessage[] = [];
 
   constructor(
     private readonly capacity: number,
-    initial: string[] = [],
+    initial: StoredMessage[] = [],
   ) {
-    for (const encoded of initial) this.push(encoded);
+    for (const message of initial) this.push(message);
   }
 
-  push(encoded: string): void {
-    this.messages.push(encoded);
+  push(message: StoredMessage): void {
+    this.messages.push(message);
     // Trimming in steps of `capacity` keeps pushes O(1) amortized.
     if (this.messages.length >= this.capacity * 2) this.messages = this.messages.slice(-this.capacity);
   }
 
   newest(limit: number): string[] {
-    return this.messages.slice(-Math.min(limit, this.capacity));
+    return this.messages.slice(-Math.min(limit, this.capacity)).map((message) => message.encoded);
+  }
+
+  remove(id: number): boolean {
+    const before = this.messages.length;
+    this.messages = this.messages.filter((message) => message.id !== id);
+    return this.messages.length < before;
   }
 }
 
-/** Everything in memory, bounded per room; gone when the process ends. */
+/** Everything in memory, history bounded per room; gone when the process ends. */
 export class MemoryStore implements Store {
   private readonly rooms = new Map<string, { name: string; recent: RecentMessages }>();
+  private readonly accounts = new Map<string, string>();
+  private readonly moderatorNames = new Set<string>();
+  private banList: Ban[] = [];
+  private lastId = 0;
 
   constructor(private readonly capacity: number) {
     this.saveRoom(LOBBY);
   }
 
-  appendMessage(room: string, encoded: string): void {
+  lastMessageId(): number {
+    return this.lastId;
+  }
+
+  appendMessage(room: string, id: number, encoded: string): void {
     this.saveRoom(room);
-    this.rooms.get(room.toLowerCase())!.recent.push(encoded);
+    this.rooms.get(room.toLowerCase())!.recent.push({ id, encoded });
+    this.lastId = Math.max(this.lastId, id);
   }
 
   recentMessages(room: string, limit: number): string[] {
     return this.rooms.get(room.toLowerCase())?.recent.newest(limit) ?? [];
+  }
+
+  deleteMessage(id: number): string | null {
+    for (const [key, room] of this.rooms) if (room.recent.remove(id)) return key;
+    return null;
   }
 
   saveRoom(name: string): void {
@@ -61,6 +117,37 @@ export class MemoryStore implements Store {
 
   roomNames(): string[] {
     return [...this.rooms.values()].map((room) => room.name);
+  }
+
+  passwordHash(name: string): string | null {
+    return this.accounts.get(name.toLowerCase()) ?? null;
+  }
+
+  saveAccount(name: string, passwordHash: string): void {
+    this.accounts.set(name.toLowerCase(), passwordHash);
+  }
+
+  moderators(): string[] {
+    return [...this.moderatorNames];
+  }
+
+  setModerator(name: string, moderator: boolean): void {
+    if (moderator) this.moderatorNames.add(name.toLowerCase());
+    else this.moderatorNames.delete(name.toLowerCase());
+  }
+
+  saveBan(ban: Ban): void {
+    this.banList = [...this.banList.filter((b) => b.kind !== ban.kind || b.target !== ban.target), ban];
+  }
+
+  bans(): Ban[] {
+    return [...this.banList];
+  }
+
+  removeBans(name: string): number {
+    const before = this.banList.length;
+    this.banList = this.banList.filter((ban) => ban.name.toLowerCase() !== name.toLowerCase());
+    return before - this.banList.length;
   }
 
   close(): void {}

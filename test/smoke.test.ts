@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { RunningServer } from "../ktn/listener.ts";
-import { ISO_TIMESTAMP, RawPeer, startTestServer, withoutTimestamp } from "./support/wire.ts";
+import { ISO_TIMESTAMP, RawPeer, startTestServer, comparable } from "./support/wire.ts";
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ test("login answers with an info, then an empty history", async () => {
   alice.send({ request: "login", content: "alice" });
   const [welcome, history] = await alice.take(2);
   expect(welcome.timestamp).toMatch(ISO_TIMESTAMP);
-  expect(withoutTimestamp(welcome)).toEqual({ sender: "server", response: "info", content: "Login successful. Welcome, alice!" });
-  expect(withoutTimestamp(history)).toEqual({ sender: "server", response: "history", content: [] });
+  expect(comparable(welcome)).toEqual({ sender: "server", response: "info", content: "Login successful. Welcome, alice!" });
+  expect(comparable(history)).toEqual({ sender: "server", response: "history", content: [] });
   alice.close();
 });

@@ -161,9 +161,9 @@ describe("a legacy peer with a smaller read limit", () => {
   });
 });
 
-/** Bytes one history entry takes: a message response by `sender`, JSON-encoded, then encoded again as a list element. */
+/** Bytes one history entry takes: a message response by `sender` (with a one-digit id), JSON-encoded, then encoded again as a list element. */
 function entryBytes(sender: string, content: string): number {
-  const response = { timestamp: new Date(0).toISOString(), sender, response: "message", content };
+  const response = { timestamp: new Date(0).toISOString(), sender, response: "message", content, id: 1 };
   return Buffer.byteLength(JSON.stringify(JSON.stringify(response)));
 }
 const EMPTY_HISTORY_BYTES = Buffer.byteLength(JSON.stringify({ timestamp: new Date(0).toISOString(), sender: "server", response: "history", content: [] }) + "\n");

@@ -4,8 +4,8 @@ import { error, expectResponse, expectResponses, history, info, useServer, welco
 
 const chat = useServer();
 
-const BAD_CHARACTERS = error("Usernames may only contain the letters A-Z, a-z and the digits 0-9. Usage: login <username>");
-const NO_USERNAME = error("A username is needed. Usage: login <username>");
+const BAD_CHARACTERS = error("Usernames may only contain the letters A-Z, a-z and the digits 0-9. Usage: login <username> [password]");
+const NO_USERNAME = error("A username is needed. Usage: login <username> [password]");
 const taken = (name: string) => error(`Username '${name}' is taken. Choose another username.`);
 const reserved = (name: string) => error(`The name '${name}' is reserved. Choose another username.`);
 
@@ -31,7 +31,7 @@ test("accepts a username of exactly 32 characters", async () => {
 });
 
 test("refuses a username of 33 characters", async () => {
-  expectResponse(await loginAnswer("a".repeat(33)), error("Usernames are at most 32 characters. Usage: login <username>"));
+  expectResponse(await loginAnswer("a".repeat(33)), error("Usernames are at most 32 characters. Usage: login <username> [password]"));
 });
 
 for (const [what, name] of [

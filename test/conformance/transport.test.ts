@@ -20,5 +20,5 @@ test("non-ASCII text goes out as raw UTF-8, one JSON object per line", async () 
   alice.send({ request: "msg", content: "blåbærsyltetøy 😀" });
   expectResponse(await alice.next(), message("alice", "blåbærsyltetøy 😀"));
   const wire = Buffer.concat(alice.reads.map((read) => read.bytes));
-  expect(wire.includes(Buffer.from('"content":"blåbærsyltetøy 😀"}\n', "utf8"))).toBe(true);
+  expect(wire.includes(Buffer.from('"content":"blåbærsyltetøy 😀","id":1}\n', "utf8"))).toBe(true);
 });

@@ -1,7 +1,7 @@
 // The server as a process: signals, logging, and memory under abuse.
 import { expect, test } from "bun:test";
 import { spawnServer } from "../support/process.ts";
-import { RawPeer, withoutTimestamp } from "../support/wire.ts";
+import { RawPeer, comparable } from "../support/wire.ts";
 
 test("SIGTERM stops accepting, tells every client with an info, closes them and exits 0", async () => {
   const server = await spawnServer();
@@ -11,8 +11,8 @@ test("SIGTERM stops accepting, tells every client with an info, closes them and 
   lurker.sendBare({ request: "help", content: null });
   await lurker.next();
   const exit = server.signal("SIGTERM");
-  expect(withoutTimestamp(await alice.next())).toEqual({ sender: "server", response: "info", content: "The server is shutting down. Goodbye." });
-  expect(withoutTimestamp(await lurker.next())).toEqual({ sender: "server", response: "info", content: "The server is shutting down. Goodbye." });
+  expect(comparable(await alice.next())).toEqual({ sender: "server", response: "info", content: "The server is shutting down. Goodbye." });
+  expect(comparable(await lurker.next())).toEqual({ sender: "server", response: "info", content: "The server is shutting down. Goodbye." });
   await alice.waitClosed();
   await lurker.waitClosed();
   expect(await exit).toBe(0);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SCHEMA_VERSION } from "../../ktn/sqlite-store.ts";
 import { spawnServer } from "../support/process.ts";
-import { RawPeer, withoutTimestamp } from "../support/wire.ts";
+import { RawPeer, comparable } from "../support/wire.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ktn-persist-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,7 +32,7 @@ test("history survives a restart on the same database file", async () => {
   const second = await spawnServer(["--db", db]);
   const history = await historyOf(second.port, "bob");
   expect(history).toEqual([echo]);
-  expect(withoutTimestamp(history[0])).toEqual({ sender: "alice", response: "message", content: "before the restart" });
+  expect(comparable(history[0])).toEqual({ sender: "alice", response: "message", content: "before the restart" });
   expect(second.log()).toContain(`history is kept in ${db}`);
   await second.signal("SIGTERM");
 });

@@ -1,7 +1,7 @@
 // Rooms: join, leave, rooms, names per room, and broadcasts that stay inside their room.
 import { expect, test } from "bun:test";
 import { error, expectResponse, expectResponses, history, info, joined, message, useServer } from "../support/conformance.ts";
-import { withoutTimestamp, type RawPeer } from "../support/wire.ts";
+import { comparable, type RawPeer } from "../support/wire.ts";
 
 const chat = useServer({ limits: { floodRate: 0 } });
 
@@ -14,7 +14,7 @@ test("join moves the user to a new room and answers like login: an info naming t
   const alice = await chat.loggedIn("alice");
   alice.send({ request: "join", content: "dev" });
   const [moved, past] = await alice.take(2);
-  expect(withoutTimestamp(moved)).toEqual({ sender: "server", response: "info", content: "You are in dev now.", room: "dev" });
+  expect(comparable(moved)).toEqual({ sender: "server", response: "info", content: "You are in dev now.", room: "dev" });
   expectResponse(past, history([]));
 });
 
@@ -72,7 +72,7 @@ test("leave returns to the lobby with its history; leaving from the lobby is an 
   await alice.take(2);
   alice.send({ request: "leave", content: null });
   const [back, past] = await alice.take(2);
-  expect(withoutTimestamp(back)).toEqual({ sender: "server", response: "info", content: "You are in lobby now.", room: "lobby" });
+  expect(comparable(back)).toEqual({ sender: "server", response: "info", content: "You are in lobby now.", room: "lobby" });
   expectResponse(past, history([JSON.stringify(echo)]));
   alice.send({ request: "leave", content: null });
   expectResponse(await alice.next(), error("You are in lobby already."));

@@ -1,7 +1,7 @@
 // Private messages: delivered to one user, echoed to the author, marked with a `to` key, never broadcast or stored.
 import { expect, test } from "bun:test";
 import { error, expectResponse, useServer } from "../support/conformance.ts";
-import { ISO_TIMESTAMP, withoutTimestamp } from "../support/wire.ts";
+import { ISO_TIMESTAMP, comparable } from "../support/wire.ts";
 
 const chat = useServer();
 
@@ -20,7 +20,7 @@ test("whisper reaches its recipient and is echoed to its author, marked private 
   const expected = { sender: "alice", response: "message", content: "psst, over here", to: "bob" };
   const [toBob, toAlice] = [await bob.next(), await alice.next()];
   expect(toBob.timestamp).toMatch(ISO_TIMESTAMP);
-  expect(withoutTimestamp(toBob)).toEqual(expected);
+  expect(comparable(toBob)).toEqual(expected);
   expect(toAlice).toEqual(toBob);
   expect(await carol.silentFor(100)).toBe(true);
 });

@@ -1,7 +1,7 @@
 // Conformance support: a fresh server per test, tracked peers, and the exact responses protocol.md §3 names.
 import { afterEach, beforeEach, expect } from "bun:test";
 import type { RunningServer, ServerOptions } from "../../ktn/listener.ts";
-import { ISO_TIMESTAMP, RawPeer, startTestServer, withoutTimestamp, type Read } from "./wire.ts";
+import { ISO_TIMESTAMP, RawPeer, startTestServer, comparable, type Read } from "./wire.ts";
 
 /** The parts of a response a test compares exactly; the timestamp is checked on its own. */
 export interface Expected {
@@ -23,15 +23,17 @@ export const notLoggedIn = (request: string) =>
 
 /** Asserts one response exactly: its timestamp is an ISO 8601 UTC string, and everything else is `expected`. */
 export function expectResponse(actual: any, expected: Expected): void {
-  expect(Object.keys(actual).sort()).toEqual(["content", "response", "sender", "timestamp"]);
+  const keys = ["content", "response", "sender", "timestamp"];
+  // A message also carries its id, an added key for moderators' `delete`.
+  expect(Object.keys(actual).sort()).toEqual(actual.response === "message" ? ["content", "id", ...keys.slice(1)] : keys);
   expect(actual.timestamp).toMatch(ISO_TIMESTAMP);
-  expect(withoutTimestamp(actual)).toEqual(expected);
+  expect(comparable(actual)).toEqual(expected);
 }
 
 /** Asserts a run of responses exactly, in order. */
 export function expectResponses(actual: any[], expected: Expected[]): void {
-  expect(actual.map(withoutTimestamp)).toEqual(expected);
-  for (const response of actual) expectResponse(response, withoutTimestamp(response));
+  expect(actual.map(comparable)).toEqual(expected);
+  for (const response of actual) expectResponse(response, comparable(response));
 }
 
 /** Each read a peer saw, as text, so a test can say exactly what shared a read. */

@@ -1,4 +1,5 @@
 // Test support: the real server on port 0 and raw TCP peers that record exactly what crossed the wire.
+import { expect } from "bun:test";
 import type { Socket } from "bun";
 import { startServer, type RunningServer, type ServerOptions } from "../../ktn/listener.ts";
 import { setLogLevel } from "../../ktn/log.ts";
@@ -146,9 +147,15 @@ export class RawPeer {
   }
 }
 
-/** Strips the timestamp so a test can compare the rest of a response exactly. */
-export function withoutTimestamp(response: any): any {
-  const { timestamp, ...rest } = response;
+/**
+ * Drops what varies from run to run, the timestamp and a message's id (checked on their own), so a
+ * test can compare the rest of a response exactly.
+ */
+export function comparable(response: any): any {
+  const { timestamp, id, ...rest } = response;
+  // A private message is never stored, so it has no id to delete by.
+  if (response.response === "message" && response.to === undefined) expect(Number.isInteger(id) && id > 0).toBe(true);
+  else expect(id).toBeUndefined();
   return rest;
 }
 

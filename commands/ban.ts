@@ -1,0 +1,22 @@
+// ban <user> [minutes] [reason]: a moderator bans a user's name and address, for good or for a while.
+import * as v from "valibot";
+import { defineCommand } from "../ktn/command.ts";
+import { userAndRest } from "../ktn/moderation-content.ts";
+
+export default defineCommand({
+  name: "ban",
+  usage: "ban <user> [minutes] [reason]",
+  summary: "Ban a user's name and address (for good, or for some minutes)",
+  beforeLogin: false,
+  moderatorOnly: true,
+  content: v.pipe(
+    userAndRest,
+    v.transform(({ user, rest }) => {
+      const minutes = rest.match(/^(\d+(?:\.\d+)?)(?:\s+|$)/);
+      return { user, minutes: minutes ? Number(minutes[1]) : null, reason: minutes ? rest.slice(minutes[0].length) : rest };
+    }),
+  ),
+  run(ctx, { user, minutes, reason }) {
+    ctx.moderate.ban(user, minutes, reason);
+  },
+});

@@ -1,0 +1,15 @@
+// deop <user>: a moderator takes moderation away from a user.
+import { defineCommand } from "../ktn/command.ts";
+import { userOnly } from "../ktn/moderation-content.ts";
+
+export default defineCommand({
+  name: "deop",
+  usage: "deop <user>",
+  summary: "Take moderation away from a user",
+  beforeLogin: false,
+  moderatorOnly: true,
+  content: userOnly,
+  run(ctx, user) {
+    ctx.moderate.deop(user);
+  },
+});

@@ -1,0 +1,15 @@
+// unban <user>: a moderator lifts every ban issued against a user, by name and by address.
+import { defineCommand } from "../ktn/command.ts";
+import { userOnly } from "../ktn/moderation-content.ts";
+
+export default defineCommand({
+  name: "unban",
+  usage: "unban <user>",
+  summary: "Lift a user's bans",
+  beforeLogin: false,
+  moderatorOnly: true,
+  content: userOnly,
+  run(ctx, user) {
+    ctx.moderate.unban(user);
+  },
+});
