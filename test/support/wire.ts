@@ -29,17 +29,23 @@ export class RawPeer {
   private readonly responses: any[] = [];
   private waiters: (() => void)[] = [];
 
-  static async connect(port: number): Promise<RawPeer> {
+  /** Connects to 127.0.0.1; with `tls`, over TLS that accepts the self-signed test certificate. */
+  static async connect(port: number, options: { tls?: boolean } = {}): Promise<RawPeer> {
     const peer = new RawPeer();
+    // Writes before the TLS handshake ends are lost, so a TLS peer is ready only after it.
+    const { promise: handshake, resolve } = Promise.withResolvers<void>();
     peer.socket = await Bun.connect({
       hostname: "127.0.0.1",
       port,
+      ...(options.tls ? { tls: { rejectUnauthorized: false } } : {}),
       socket: {
         data: (_s, chunk) => peer.onData(Buffer.from(chunk)),
+        handshake: () => resolve(),
         close: () => peer.onClose(),
         error: () => peer.onClose(),
       },
     });
+    if (options.tls) await Promise.race([handshake, Bun.sleep(2000)]);
     return peer;
   }
 

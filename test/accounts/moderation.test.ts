@@ -1,0 +1,160 @@
+// Moderators: declared per command, checked in one place; kick, ban, unban, delete, op and deop.
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { error, expectResponse, info, useServer } from "../support/conformance.ts";
+import { spawnServer } from "../support/process.ts";
+import { RawPeer, type RawPeer as Peer } from "../support/wire.ts";
+
+const PASSWORD = "moderator password";
+const chat = useServer({ ops: ["mod"], limits: { failedLoginDelayMs: 0 } });
+
+/** The moderator `mod`, registered and logged in with its password. */
+async function moderator(): Promise<Peer> {
+  const mod = await chat.loggedIn("mod");
+  mod.send({ request: "register", content: PASSWORD });
+  await mod.next();
+  return mod;
+}
+
+/** Takes every response that arrives until the peer has been quiet for a moment. */
+async function drain(peer: Peer): Promise<void> {
+  for (let i = 0; i < 50 && !(await peer.silentFor(30)); i++) await peer.take(1);
+}
+
+test("moderator requests are refused with an error for everyone else", async () => {
+  const bob = await chat.loggedIn("bob");
+  for (const [request, content] of [["kick", "x"], ["ban", "x"], ["unban", "x"], ["delete", "1"], ["op", "x"], ["deop", "x"]]) {
+    bob.send({ request, content });
+    expectResponse(await bob.next(), error(`'${request}' is for moderators only.`));
+  }
+});
+
+test("an --op name is no moderator until it logs in with its password", async () => {
+  const fake = await chat.loggedIn("mod");
+  fake.send({ request: "kick", content: "anyone" });
+  expectResponse(await fake.next(), error("'kick' is for moderators only."));
+});
+
+test("kick disconnects the user with the reason, and the room is told", async () => {
+  const mod = await moderator();
+  const bob = await chat.loggedIn("bob");
+  const watcher = await chat.loggedIn("watcher");
+  await Promise.all([mod, bob, watcher].map(drain));
+  mod.send({ request: "kick", content: "bob spamming links" });
+  expectResponse(await bob.next(), error("You were kicked by mod: spamming links"));
+  await bob.waitClosed();
+  expectResponse(await watcher.next(), info("bob was kicked by mod: spamming links"));
+  expectResponse(await mod.next(), info("bob was kicked by mod: spamming links"));
+  expect(chat.server.chat.usernames()).toEqual(["mod", "watcher"]);
+});
+
+test("a banned user cannot come back under the same name or from the same address until unbanned", async () => {
+  const mod = await moderator();
+  const bob = await chat.loggedIn("bob");
+  await Promise.all([mod, bob].map(drain));
+  mod.send({ request: "ban", content: "bob 10 rude" });
+  expectResponse(await bob.next(), error("You were banned for 10 minutes by mod: rude"));
+  expectResponse(await mod.next(), info("bob was banned for 10 minutes by mod: rude"));
+  const again = await chat.connect();
+  again.send({ request: "login", content: "bob" });
+  const refusal = await again.next();
+  expect(refusal.response).toBe("error");
+  expect(refusal.content).toMatch(/^You are banned until \d{4}-\d{2}-\d{2}T[\d:.]+Z: rude$/);
+  again.send({ request: "login", content: "notbob" }); // the same address, 127.0.0.1
+  expect((await again.next()).content).toMatch(/^You are banned until/);
+  mod.send({ request: "unban", content: "bob" });
+  expectResponse(await mod.next(), info("bob was unbanned by mod."));
+  again.send({ request: "login", content: "bob" });
+  expect((await again.next()).content).toBe("Login successful. Welcome, bob!");
+});
+
+test("a ban for some minutes ends by itself", async () => {
+  const mod = await moderator();
+  const bob = await chat.loggedIn("bob");
+  await Promise.all([mod, bob].map(drain));
+  mod.send({ request: "ban", content: "bob 0.01" }); // 600 ms
+  await bob.waitClosed();
+  const early = await chat.connect();
+  early.send({ request: "login", content: "bob" });
+  expect((await early.next()).content).toMatch(/^You are banned until/);
+  await Bun.sleep(700);
+  early.send({ request: "login", content: "bob" });
+  expect((await early.next()).content).toBe("Login successful. Welcome, bob!");
+});
+
+test("delete removes a message from the next history and tells the room", async () => {
+  const mod = await moderator();
+  const bob = await chat.loggedIn("bob");
+  await Promise.all([mod, bob].map(drain));
+  bob.send({ request: "msg", content: "keep me" });
+  bob.send({ request: "msg", content: "delete me" });
+  const [kept, doomed] = await bob.take(2);
+  await mod.take(2);
+  mod.send({ request: "delete", content: String(doomed.id) });
+  expectResponse(await mod.next(), info(`Message ${doomed.id} was deleted by mod.`));
+  expectResponse(await bob.next(), info(`Message ${doomed.id} was deleted by mod.`));
+  const late = await chat.connect();
+  late.send({ request: "login", content: "late" });
+  const [, past] = await late.take(2);
+  expect(past.content).toEqual([JSON.stringify(kept)]);
+  await drain(mod);
+  mod.send({ request: "delete", content: String(doomed.id) });
+  expectResponse(await mod.next(), error(`There is no message ${doomed.id}.`));
+});
+
+test("op makes a registered user a moderator and deop takes it away", async () => {
+  const mod = await moderator();
+  const carol = await chat.loggedIn("carol");
+  const dave = await chat.loggedIn("dave");
+  await Promise.all([mod, carol, dave].map(drain));
+  mod.send({ request: "op", content: "carol" });
+  expectResponse(await mod.next(), error("carol has no account: only registered names can be moderators."));
+  carol.send({ request: "register", content: "carols password" });
+  await carol.next();
+  mod.send({ request: "op", content: "carol" });
+  expectResponse(await mod.next(), info("carol was made a moderator by mod."));
+  await Promise.all([carol, dave].map(drain));
+  carol.send({ request: "kick", content: "dave" });
+  expectResponse(await dave.next(), error("You were kicked by carol."));
+  await Promise.all([mod, carol].map(drain));
+  mod.send({ request: "deop", content: "carol" });
+  expectResponse(await carol.next(), info("carol is no longer a moderator (mod)."));
+  await drain(mod);
+  carol.send({ request: "kick", content: "mod" });
+  expectResponse(await carol.next(), error("'kick' is for moderators only."));
+  mod.send({ request: "deop", content: "mod" });
+  expect((await mod.next()).content).toBe("mod is a moderator by the server's --op flag; restart without it instead.");
+});
+
+test("moderators cannot kick each other", async () => {
+  const mod = await moderator();
+  mod.send({ request: "kick", content: "mod" });
+  expectResponse(await mod.next(), error("mod is a moderator; deop them first."));
+});
+
+const dir = mkdtempSync(join(tmpdir(), "ktn-bans-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("accounts, moderators and bans persist across a restart, and moderator actions are logged", async () => {
+  const db = join(dir, "bans.db");
+  const first = await spawnServer(["--db", db, "--op", "mod", "--login-fail-delay", "0"]);
+  const mod = await RawPeer.connect(first.port);
+  await mod.login("mod");
+  mod.send({ request: "register", content: PASSWORD });
+  await mod.next();
+  mod.send({ request: "ban", content: "troll" });
+  expect((await mod.next()).content).toBe("troll was banned by mod.");
+  expect(await first.signal("SIGTERM")).toBe(0);
+  expect(first.log()).toContain("moderation: troll was banned by mod.");
+
+  const second = await spawnServer(["--db", db, "--op", "mod"]);
+  const troll = await RawPeer.connect(second.port);
+  troll.send({ request: "login", content: "troll" });
+  expect((await troll.next()).content).toBe("You are banned for good.");
+  const impostor = await RawPeer.connect(second.port);
+  impostor.send({ request: "login", content: "mod" });
+  expect((await impostor.next()).content).toBe("mod is registered: log in with login mod <password>.");
+  await second.signal("SIGTERM");
+});
