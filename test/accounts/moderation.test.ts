@@ -5,23 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { error, expectResponse, info, useServer } from "../support/conformance.ts";
 import { spawnServer } from "../support/process.ts";
-import { RawPeer, type RawPeer as Peer } from "../support/wire.ts";
+import { RawPeer } from "../support/wire.ts";
 
 const PASSWORD = "moderator password";
 const chat = useServer({ ops: ["mod"], limits: { failedLoginDelayMs: 0 } });
 
 /** The moderator `mod`, registered and logged in with its password. */
-async function moderator(): Promise<Peer> {
+async function moderator(): Promise<RawPeer> {
   const mod = await chat.loggedIn("mod");
   mod.send({ request: "register", content: PASSWORD });
   await mod.next();
   return mod;
 }
 
-/** Takes every response that arrives until the peer has been quiet for a moment. */
-async function drain(peer: Peer): Promise<void> {
-  for (let i = 0; i < 50 && !(await peer.silentFor(30)); i++) await peer.take(1);
-}
 
 test("moderator requests are refused with an error for everyone else", async () => {
   const bob = await chat.loggedIn("bob");
@@ -41,7 +37,7 @@ test("kick disconnects the user with the reason, and the room is told", async ()
   const mod = await moderator();
   const bob = await chat.loggedIn("bob");
   const watcher = await chat.loggedIn("watcher");
-  await Promise.all([mod, bob, watcher].map(drain));
+  await Promise.all([mod, bob, watcher].map((peer) => peer.drain()));
   mod.send({ request: "kick", content: "bob spamming links" });
   expectResponse(await bob.next(), error("You were kicked by mod: spamming links"));
   await bob.waitClosed();
@@ -53,7 +49,7 @@ test("kick disconnects the user with the reason, and the room is told", async ()
 test("a banned user cannot come back under the same name or from the same address until unbanned", async () => {
   const mod = await moderator();
   const bob = await chat.loggedIn("bob");
-  await Promise.all([mod, bob].map(drain));
+  await Promise.all([mod, bob].map((peer) => peer.drain()));
   mod.send({ request: "ban", content: "bob 10 rude" });
   expectResponse(await bob.next(), error("You were banned for 10 minutes by mod: rude"));
   expectResponse(await mod.next(), info("bob was banned for 10 minutes by mod: rude"));
@@ -73,7 +69,7 @@ test("a banned user cannot come back under the same name or from the same addres
 test("a ban for some minutes ends by itself", async () => {
   const mod = await moderator();
   const bob = await chat.loggedIn("bob");
-  await Promise.all([mod, bob].map(drain));
+  await Promise.all([mod, bob].map((peer) => peer.drain()));
   mod.send({ request: "ban", content: "bob 0.01" }); // 600 ms
   await bob.waitClosed();
   const early = await chat.connect();
@@ -87,7 +83,7 @@ test("a ban for some minutes ends by itself", async () => {
 test("delete removes a message from the next history and tells the room", async () => {
   const mod = await moderator();
   const bob = await chat.loggedIn("bob");
-  await Promise.all([mod, bob].map(drain));
+  await Promise.all([mod, bob].map((peer) => peer.drain()));
   bob.send({ request: "msg", content: "keep me" });
   bob.send({ request: "msg", content: "delete me" });
   const [kept, doomed] = await bob.take(2);
@@ -99,7 +95,7 @@ test("delete removes a message from the next history and tells the room", async 
   late.send({ request: "login", content: "late" });
   const [, past] = await late.take(2);
   expect(past.content).toEqual([JSON.stringify(kept)]);
-  await drain(mod);
+  await mod.drain();
   mod.send({ request: "delete", content: String(doomed.id) });
   expectResponse(await mod.next(), error(`There is no message ${doomed.id}.`));
 });
@@ -108,20 +104,20 @@ test("op makes a registered user a moderator and deop takes it away", async () =
   const mod = await moderator();
   const carol = await chat.loggedIn("carol");
   const dave = await chat.loggedIn("dave");
-  await Promise.all([mod, carol, dave].map(drain));
+  await Promise.all([mod, carol, dave].map((peer) => peer.drain()));
   mod.send({ request: "op", content: "carol" });
   expectResponse(await mod.next(), error("carol has no account: only registered names can be moderators."));
   carol.send({ request: "register", content: "carols password" });
   await carol.next();
   mod.send({ request: "op", content: "carol" });
   expectResponse(await mod.next(), info("carol was made a moderator by mod."));
-  await Promise.all([carol, dave].map(drain));
+  await Promise.all([carol, dave].map((peer) => peer.drain()));
   carol.send({ request: "kick", content: "dave" });
   expectResponse(await dave.next(), error("You were kicked by carol."));
-  await Promise.all([mod, carol].map(drain));
+  await Promise.all([mod, carol].map((peer) => peer.drain()));
   mod.send({ request: "deop", content: "carol" });
   expectResponse(await carol.next(), info("carol is no longer a moderator (mod)."));
-  await drain(mod);
+  await mod.drain();
   carol.send({ request: "kick", content: "mod" });
   expectResponse(await carol.next(), error("'kick' is for moderators only."));
   mod.send({ request: "deop", content: "mod" });

@@ -31,7 +31,7 @@ async function recordingRelay(target: number): Promise<{ port: number; seen: () 
           upstream: Bun.connect({
             hostname: "127.0.0.1",
             port: target,
-            socket: { data: (_s, chunk) => void client.write(chunk), close: () => client.end() },
+            socket: { data: (_s, chunk) => void client.write(chunk), close: () => void client.end() },
           }),
         };
       },

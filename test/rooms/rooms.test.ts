@@ -1,14 +1,10 @@
 // Rooms: join, leave, rooms, names per room, and broadcasts that stay inside their room.
 import { expect, test } from "bun:test";
 import { error, expectResponse, expectResponses, history, info, joined, message, useServer } from "../support/conformance.ts";
-import { comparable, type RawPeer } from "../support/wire.ts";
+import { comparable } from "../support/wire.ts";
 
 const chat = useServer({ limits: { floodRate: 0 } });
 
-/** Takes every response that arrives until the peer has been quiet for a moment. */
-async function drain(peer: RawPeer): Promise<void> {
-  for (let i = 0; i < 50 && !(await peer.silentFor(30)); i++) await peer.take(1);
-}
 
 test("join moves the user to a new room and answers like login: an info naming the room, then its history", async () => {
   const alice = await chat.loggedIn("alice");
@@ -54,7 +50,7 @@ test("a message in a room reaches only that room, its author included", async ()
   const alice = await chat.loggedIn("alice");
   const bob = await chat.loggedIn("bob");
   for (const peer of [alice, bob]) peer.send({ request: "join", content: "dev" });
-  await Promise.all([lobbyist, alice, bob].map(drain));
+  await Promise.all([lobbyist, alice, bob].map((peer) => peer.drain()));
   alice.send({ request: "msg", content: "only for dev" });
   expectResponse(await alice.next(), message("alice", "only for dev"));
   expectResponse(await bob.next(), message("alice", "only for dev"));
@@ -122,7 +118,7 @@ test("a user who disconnects in a room is announced to that room only", async ()
   const alice = await chat.loggedIn("alice");
   const bob = await chat.loggedIn("bob");
   for (const peer of [alice, bob]) peer.send({ request: "join", content: "dev" });
-  await Promise.all([lobbyist, alice, bob].map(drain));
+  await Promise.all([lobbyist, alice, bob].map((peer) => peer.drain()));
   bob.abort();
   expectResponse(await alice.next(), info("bob left the chat."));
   expect(await lobbyist.silentFor(100)).toBe(true);

@@ -90,6 +90,11 @@ export class RawPeer {
     return this.reads.length === before && this.responses.length === 0;
   }
 
+  /** Takes every response that arrives until the peer has been quiet for a moment (notices a test does not check). */
+  async drain(): Promise<void> {
+    for (let i = 0; i < 50 && !(await this.silentFor(30)); i++) await this.take(1);
+  }
+
   /** Waits until the server closes the connection; fails after `timeoutMs`. */
   async waitClosed(timeoutMs = 2000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
