@@ -64,10 +64,18 @@ function resolveSchema(command: Command, limits: Limits): ContentSchema {
   return isSchema(command.content) ? (command.content as ContentSchema) : (command.content as (l: Limits) => ContentSchema)(limits);
 }
 
-/** The help text, generated from the loaded commands so it cannot drift from them. */
+/** The help text, generated from the loaded commands so it cannot drift from them: grouped by who may use them. */
 export function helpText(commands: Iterable<Command>): string {
   const list = [...commands];
   const width = Math.max(...list.map((c) => c.usage.length));
-  const lines = list.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}${c.moderatorOnly ? " (moderators)" : c.beforeLogin ? "" : " (after login)"}`);
-  return ["Requests:", ...lines].join("\n");
+  const groups: [string, (c: Command) => boolean][] = [
+    ["Requests:", (c) => c.beforeLogin],
+    ["After login:", (c) => !c.beforeLogin && !c.moderatorOnly],
+    ["Moderators only:", (c) => !c.beforeLogin && Boolean(c.moderatorOnly)],
+  ];
+  return groups
+    .map(([heading, belongs]) => [heading, ...list.filter(belongs).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`)])
+    .filter((lines) => lines.length > 1)
+    .flat()
+    .join("\n");
 }

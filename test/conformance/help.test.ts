@@ -45,12 +45,16 @@ test("help lists every request in commands/, and nothing else", async () => {
   for (const command of commands) expect(content).toContain(command.summary);
 });
 
-test("help marks the requests that need a login", async () => {
+test("help groups the requests by who may make them: before login, after login, moderators", async () => {
   const lines = (await helpContent()).split("\n");
-  const line = (usage: string) => lines.find((l) => l.trim().startsWith(usage))!;
-  expect(line("msg <message>")).toContain("(after login)");
-  expect(line("names")).toContain("(after login)");
-  expect(line("logout")).toContain("(after login)");
-  expect(line("login <username>")).not.toContain("(after login)");
-  expect(line("help")).not.toContain("(after login)");
+  const group = (usage: string) => {
+    const at = lines.findIndex((l) => l.trim().startsWith(usage));
+    return lines.slice(0, at).reverse().find((l) => !l.startsWith("  "));
+  };
+  expect(group("login <username>")).toBe("Requests:");
+  expect(group("help")).toBe("Requests:");
+  expect(group("msg <message>")).toBe("After login:");
+  expect(group("names")).toBe("After login:");
+  expect(group("logout")).toBe("After login:");
+  expect(group("kick <user>")).toBe("Moderators only:");
 });
