@@ -20,6 +20,9 @@ export class Moderation {
   ) {
     this.startupOps = new Set(startupOps.map((name) => name.toLowerCase()));
     this.granted = new Set(store.moderators());
+    for (const name of startupOps) {
+      if (!accounts.isRegistered(name)) log.warn(`--op ${name}: no such account yet; ${name} moderates once registered and logged in with its password`);
+    }
   }
 
   /** Only a name that logged in with its password can moderate: otherwise anyone could pose as a moderator. */
