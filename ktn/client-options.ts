@@ -18,7 +18,12 @@ export function clientUsage(): string {
     "  -V, --version   print the version",
     "  -h, --help      show this help",
     "",
-    "Type a request and its content, e.g. `login alice`, `msg hello`, `names`, `help`, `logout`.",
+    "Type a request and its content, e.g. `login alice`, `msg hello`, `names`, `help`, `logout`;",
+    "a leading / is fine (`/names`), and any other word is sent to the server as it is.",
+    "In a terminal: Tab completes requests and names seen; Ctrl-D on an empty line or Ctrl-C",
+    "logs out and quits. With piped input the client logs out and exits at the end of it.",
+    "",
+    "Exit status: 0 after a clean close, 1 when the connection fails or is lost, 2 for bad arguments.",
   ].join("\n");
 }
 

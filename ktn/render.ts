@@ -9,6 +9,8 @@ export interface RenderOptions {
   colors: Colors;
   /** The user's own name, so their messages stand out; null before login. */
   self?: string | null;
+  /** Terminal width: long lines wrap to it under their text column. Unset in a pipe: no wrapping. */
+  width?: number;
 }
 
 type Fields = { timestamp?: unknown; sender?: unknown; response?: unknown; content?: unknown };
@@ -31,17 +33,18 @@ function renderOne(fields: Fields, options: RenderOptions, past: boolean): strin
   const body = clean(text(fields.content));
   let lines: string[];
   if (kind === "message") {
-    const sender = senderName(fields.sender);
+    const sender = senderName(fields.sender) || "?";
     const nick = sender === options.self ? colors.bold(`<${sender}>`) : nickColor(sender, colors)(`<${sender}>`);
-    lines = prefixLines(`${time} ${nick} `, body);
+    lines = prefixLines(`${time} ${nick} `, body, options.width);
   } else if (kind === "error") {
-    lines = prefixLines(`${time} ${colors.red(colors.bold("! error:"))} `, body).map((line) => colors.red(line));
+    lines = prefixLines(`${time} ${colors.red(colors.bold("! error:"))} `, body, options.width).map((line) => colors.red(line));
   } else if (kind === "info") {
-    lines = prefixLines(`${time} * `, body).map((line) => colors.dim(line));
+    lines = prefixLines(`${time} * `, body, options.width).map((line) => colors.dim(line));
   } else {
     const label = kind ? `[${clean(String(fields.response))}] ` : "";
     const sender = senderName(fields.sender);
-    lines = prefixLines(`${time} ${label}${sender && sender !== "server" ? `<${sender}> ` : ""}`, body);
+    const from = sender && sender.toLowerCase() !== "server" ? `<${sender}> ` : "";
+    lines = prefixLines(`${time} ${label}${from}`, body, options.width);
   }
   return past ? lines.map((line) => colors.dim(line)) : lines;
 }
@@ -49,12 +52,16 @@ function renderOne(fields: Fields, options: RenderOptions, past: boolean): strin
 function renderHistory(fields: Fields, options: RenderOptions): string[] {
   const { colors } = options;
   if (!Array.isArray(fields.content)) {
-    return fields.content == null ? [] : prefixLines(`[${clock(fields.timestamp)}] `, clean(text(fields.content))).map((l) => colors.dim(l));
+    if (fields.content == null) return [];
+    return prefixLines(`[${clock(fields.timestamp)}] `, clean(text(fields.content)), options.width).map((l) => colors.dim(l));
   }
-  if (fields.content.length === 0) return [colors.dim("── no earlier messages ──")];
-  const lines = fields.content.flatMap((entry) => renderHistoryEntry(entry, options));
-  return [...lines, colors.dim("── end of history ──")];
+  if (fields.content.length === 0) return [colors.dim(NO_HISTORY)];
+  const lines = fields.content.filter((entry) => entry != null).flatMap((entry) => renderHistoryEntry(entry, options));
+  return [...lines, colors.dim(END_OF_HISTORY)];
 }
+
+export const END_OF_HISTORY = "── end of history ──";
+export const NO_HISTORY = "── no earlier messages ──";
 
 function renderHistoryEntry(entry: unknown, options: RenderOptions): string[] {
   let value = entry;
@@ -62,17 +69,82 @@ function renderHistoryEntry(entry: unknown, options: RenderOptions): string[] {
     try {
       value = JSON.parse(entry);
     } catch {
-      return [options.colors.dim(clean(entry))];
+      return prefixLines("", clean(entry), options.width).map((l) => options.colors.dim(l));
     }
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return [options.colors.dim(clean(text(value)))];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return prefixLines("", clean(text(value)), options.width).map((l) => options.colors.dim(l));
+  }
   return renderOne(value as Fields, options, true);
 }
 
-function prefixLines(prefix: string, body: string): string[] {
-  const [first, ...rest] = body.split("\n");
-  const indent = " ".repeat(visibleLength(prefix));
-  return [prefix + first, ...rest.map((line) => indent + line)];
+/** The prefix on the first line; later lines (the body's own, and wrapped ones) start under the text. */
+function prefixLines(prefix: string, body: string, width?: number): string[] {
+  const prefixWidth = visibleWidth(prefix);
+  // A narrow terminal would leave no room for text under a long prefix: indent a little instead.
+  const indent = " ".repeat(width && prefixWidth > width / 2 ? 2 : prefixWidth);
+  return body.split("\n").flatMap((line, i) => {
+    const head = i === 0 ? prefix : indent;
+    return width ? wrap(head + line, width, indent) : [head + line];
+  });
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+const ESCAPE = /\x1b\[[0-9;]*m/y;
+
+/**
+ * Splits one line into rows of at most `width` terminal columns, breaking after a space when one is
+ * near, and starting each further row with `indent`. Colour codes take no room; wide characters
+ * (CJK, most emoji) take two columns and are never cut in half.
+ */
+export function wrap(line: string, width: number, indent = ""): string[] {
+  if (visibleWidth(line) <= width) return [line];
+  const indentWidth = indent.length;
+  const rows: string[] = [];
+  let row = "";
+  let rowWidth = 0;
+  let lastSpace = -1; // index in `row` just after the last space, a good place to break
+  let i = 0;
+  while (i < line.length) {
+    ESCAPE.lastIndex = i;
+    const escape = ESCAPE.exec(line);
+    if (escape) {
+      row += escape[0];
+      i += escape[0].length;
+      continue;
+    }
+    const cluster = nextGrapheme(line, i);
+    const clusterWidth = Bun.stringWidth(cluster);
+    if (rowWidth + clusterWidth > width && rowWidth > indentWidth) {
+      // Break at this space, or after the last one if the word it cuts is short, or else mid-word.
+      const atSpace = cluster === " ";
+      const breakAt = !atSpace && lastSpace > 0 && visibleWidth(row.slice(lastSpace)) < width / 3 ? lastSpace : row.length;
+      rows.push(row.slice(0, breakAt).trimEnd());
+      const carried = row.slice(breakAt);
+      row = indent + carried;
+      rowWidth = indentWidth + visibleWidth(carried);
+      lastSpace = -1;
+      if (atSpace) {
+        i += 1;
+        continue;
+      }
+    }
+    row += cluster;
+    rowWidth += clusterWidth;
+    if (cluster === " " && rowWidth > indentWidth) lastSpace = row.length;
+    i += cluster.length;
+  }
+  rows.push(row);
+  return rows;
+}
+
+/** The grapheme cluster at `from`, looking at most 64 characters ahead (and never into a colour code). */
+function nextGrapheme(line: string, from: number): string {
+  let rest = line.slice(from, from + 64);
+  const escape = rest.indexOf("\x1b", 1);
+  if (escape > 0) rest = rest.slice(0, escape);
+  for (const { segment } of graphemes.segment(rest)) return segment;
+  return line[from]!;
 }
 
 /** Local HH:MM from an ISO string, epoch seconds or milliseconds; anything else as it came. */
@@ -98,7 +170,9 @@ export function senderName(sender: unknown): string {
 
 function text(value: unknown): string {
   if (typeof value === "string") return value;
-  if (value === undefined) return "";
+  if (value === undefined || value === null) return "";
+  // Some servers answer `names` with a list of names rather than a sentence.
+  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value.join(", ");
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -121,6 +195,7 @@ export function nickColor(name: string, colors: Colors): (s: string) => string {
   return colors[NICK_COLORS[hash % NICK_COLORS.length]!];
 }
 
-function visibleLength(s: string): number {
-  return s.replace(/\x1b\[[0-9;]*m/g, "").length;
+/** Terminal columns a string takes: colour codes none, wide characters two. */
+export function visibleWidth(s: string): number {
+  return Bun.stringWidth(s);
 }

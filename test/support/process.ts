@@ -16,10 +16,24 @@ export interface ServerProcess {
   kill(): void;
 }
 
+/** Every server this test run started and has not seen exit: a failed test must not leave one behind. */
+const running = new Set<{ kill(signal?: number | NodeJS.Signals): void }>();
+
+/** Kills what is still running; test/preload.ts calls it once every test file has run. */
+export function killLeftoverServers(): void {
+  for (const proc of running) proc.kill("SIGKILL");
+}
+
 /** Starts `bun server.ts --host 127.0.0.1 --port 0 …args` (history in memory unless --db is given) and waits for its listening line. */
 export async function spawnServer(args: string[] = [], cwd?: string): Promise<ServerProcess> {
   const db = args.includes("--db") ? [] : ["--db", ":memory:"];
-  const proc = Bun.spawn(["bun", SERVER, "--host", "127.0.0.1", "--port", "0", ...db, ...args], { cwd, stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", SERVER, "--host", "127.0.0.1", "--port", "0", ...db, ...args], {
+    cwd,
+    stdout: "ignore",
+    stderr: "pipe",
+    onExit: () => running.delete(proc),
+  });
+  running.add(proc);
   let stderr = "";
   const reader = proc.stderr.getReader();
   const pump = (async () => {
