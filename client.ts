@@ -16,7 +16,8 @@ const MAX_SETTLE_MS = 2000;
 const LOGOUT_GRACE_MS = 1000;
 /** A host that never answers (a firewall dropping packets) gets this long. */
 const CONNECT_TIMEOUT_MS = 10_000;
-const REQUEST_WORDS = ["login", "logout", "msg", "names", "help"];
+/** The course's requests and our server's; any other word still goes to the server as typed. */
+const REQUEST_WORDS = ["login", "logout", "msg", "names", "help", "join", "leave", "rooms", "whisper", "register"];
 
 class ChatClient {
   private socket: Socket | null = null;
@@ -27,6 +28,8 @@ class ChatClient {
   private readonly colors;
   private readonly seenNames = new Set<string>();
   private self: string | null = null;
+  /** The room our server last said we are in (its added `room` key); null for servers without rooms. */
+  private room: string | null = null;
   /** The name of a login sent but not yet answered; a server may never answer it (protocol.md §4). */
   private pendingLogin: string | null = null;
   private loggedIn = false;
@@ -62,10 +65,15 @@ class ChatClient {
   }
 
   private async connect(): Promise<boolean> {
+    // Writes before a TLS handshake ends are lost, so a TLS connection counts as open only after it.
+    const handshake = Promise.withResolvers<Error | null>();
     const connecting = Bun.connect({
       hostname: this.settings.host,
       port: this.settings.port,
+      ...(this.settings.tls ? { tls: { rejectUnauthorized: !this.settings.insecure } } : {}),
       socket: {
+        // Bun reports an untrusted certificate as a failed handshake even when told to accept it.
+        handshake: (_socket, success, failure) => handshake.resolve(success || this.settings.insecure ? null : failure),
         data: (_socket, chunk) => this.onData(chunk),
         drain: () => this.flush(),
         close: () => this.onClose(),
@@ -75,6 +83,11 @@ class ChatClient {
     try {
       const socket = await Promise.race([connecting, Bun.sleep(CONNECT_TIMEOUT_MS).then(() => null)]);
       if (!socket) throw Object.assign(new Error("timed out"), { code: "ETIMEDOUT" });
+      const refused = this.settings.tls ? await Promise.race([handshake.promise, Bun.sleep(CONNECT_TIMEOUT_MS).then(() => new Error("no TLS handshake"))]) : null;
+      if (refused) {
+        socket.terminate();
+        throw new Error(`TLS failed: ${refused.message}${this.settings.insecure ? "" : " (for a self-signed certificate add --insecure)"}`);
+      }
       this.socket = socket;
       return true;
     } catch (failure) {
@@ -128,6 +141,7 @@ class ChatClient {
     const fields = (typeof value === "object" && value ? value : {}) as { response?: unknown; sender?: unknown; content?: unknown };
     const kind = typeof fields.response === "string" ? fields.response.toLowerCase() : "";
     this.trackLogin(kind);
+    this.trackRoom(value);
     this.learnNames(kind, fields);
     const lines = renderResponse(value, { colors: this.colors, self: this.self, width: this.terminal?.width });
     const plainHistory = kind === "history" && !Array.isArray(fields.content) && fields.content != null;
@@ -143,11 +157,24 @@ class ChatClient {
   private trackLogin(kind: string): void {
     if (this.pendingLogin === null) return;
     if (kind !== "error") {
-      this.self = this.pendingLogin;
+      // A server may answer "alice secret" (name and password) as the name alice.
+      this.self = this.pendingLogin.split(/\s+/)[0] ?? this.pendingLogin;
       this.loggedIn = true;
-      this.terminal?.setPrompt(`${this.self}> `);
+      this.updatePrompt();
     }
     this.pendingLogin = null;
+  }
+
+  /** Our server's `join` and `leave` answers carry a `room` key: show it in the prompt. */
+  private trackRoom(value: unknown): void {
+    const room = (value as { room?: unknown } | null)?.room;
+    if (typeof room !== "string") return;
+    this.room = room;
+    this.updatePrompt();
+  }
+
+  private updatePrompt(): void {
+    this.terminal?.setPrompt(`${this.self ?? ""}${this.room ? `@${this.room}` : ""}> `);
   }
 
   /** Names for tab completion: message senders, live or in history, and `names` given as a list. */

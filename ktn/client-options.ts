@@ -6,6 +6,9 @@ export interface ClientSettings {
   host: string;
   port: number;
   color: boolean;
+  /** Speak TLS; `insecure` accepts a certificate nobody vouches for (self-signed test certificates). */
+  tls: boolean;
+  insecure: boolean;
 }
 
 export function clientUsage(): string {
@@ -14,6 +17,8 @@ export function clientUsage(): string {
     "",
     "  host            server address (default 127.0.0.1)",
     "  port            server port (default 9998)",
+    "  --tls           connect over TLS (for a server started with --tls-cert and --tls-key)",
+    "  --insecure      with --tls: accept a self-signed or otherwise untrusted certificate",
     "  --no-color      plain output (also with NO_COLOR set, or when output is not a terminal)",
     "  -V, --version   print the version",
     "  -h, --help      show this help",
@@ -33,7 +38,7 @@ export function parseClientArgs(argv: string[]): ClientSettings | number {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "V" }, "no-color": { type: "boolean" } },
+      options: { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "V" }, "no-color": { type: "boolean" }, tls: { type: "boolean" }, insecure: { type: "boolean" } },
       allowPositionals: true,
     });
   } catch (failure) {
@@ -46,7 +51,8 @@ export function parseClientArgs(argv: string[]): ClientSettings | number {
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) return usageError(`port must be a number from 1 to 65535, not '${portText}'`);
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && !parsed.values["no-color"];
-  return { host, port, color };
+  if (parsed.values.insecure && !parsed.values.tls) return usageError("--insecure goes with --tls");
+  return { host, port, color, tls: Boolean(parsed.values.tls), insecure: Boolean(parsed.values.insecure) };
 }
 
 function usageError(reason: string): number {

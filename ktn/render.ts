@@ -13,7 +13,8 @@ export interface RenderOptions {
   width?: number;
 }
 
-type Fields = { timestamp?: unknown; sender?: unknown; response?: unknown; content?: unknown };
+/** `to` is our server's added key for a private message: it names the recipient. */
+type Fields = { timestamp?: unknown; sender?: unknown; response?: unknown; content?: unknown; to?: unknown };
 
 /** Lines to print for one value received from the server. */
 export function renderResponse(value: unknown, options: RenderOptions): string[] {
@@ -32,7 +33,10 @@ function renderOne(fields: Fields, options: RenderOptions, past: boolean): strin
   const kind = typeof fields.response === "string" ? fields.response.toLowerCase() : "";
   const body = clean(text(fields.content));
   let lines: string[];
-  if (kind === "message") {
+  if (kind === "message" && typeof fields.to === "string") {
+    const between = `${senderName(fields.sender) || "?"} → ${clean(fields.to)}`;
+    lines = prefixLines(`${time} ${colors.magenta(colors.bold(`[private] ${between}:`))} `, body, options.width);
+  } else if (kind === "message") {
     const sender = senderName(fields.sender) || "?";
     const nick = sender === options.self ? colors.bold(`<${sender}>`) : nickColor(sender, colors)(`<${sender}>`);
     lines = prefixLines(`${time} ${nick} `, body, options.width);

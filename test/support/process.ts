@@ -31,7 +31,9 @@ export async function spawnServer(args: string[] = [], cwd?: string): Promise<Se
     cwd,
     stdout: "ignore",
     stderr: "pipe",
-    onExit: () => running.delete(proc),
+    onExit(exited) {
+      running.delete(exited);
+    },
   });
   running.add(proc);
   let stderr = "";
