@@ -17,7 +17,7 @@ const LOGOUT_GRACE_MS = 1000;
 /** A host that never answers (a firewall dropping packets) gets this long. */
 const CONNECT_TIMEOUT_MS = 10_000;
 /** The course's requests and our server's; any other word still goes to the server as typed. */
-const REQUEST_WORDS = ["login", "logout", "msg", "names", "help", "join", "leave", "rooms", "whisper", "register"];
+const REQUEST_WORDS = ["login", "logout", "msg", "names", "help", "join", "leave", "rooms", "whisper", "register", "kick", "ban", "unban", "delete", "op", "deop"];
 
 class ChatClient {
   private socket: Socket | null = null;

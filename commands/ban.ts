@@ -15,6 +15,7 @@ export default defineCommand({
       const minutes = rest.match(/^(\d+(?:\.\d+)?)(?:\s+|$)/);
       return { user, minutes: minutes ? Number(minutes[1]) : null, reason: minutes ? rest.slice(minutes[0].length) : rest };
     }),
+    v.check(({ minutes }) => minutes === null || minutes > 0, "A ban lasts more than 0 minutes (leave the minutes out for a ban for good)."),
   ),
   run(ctx, { user, minutes, reason }) {
     ctx.moderate.ban(user, minutes, reason);

@@ -33,9 +33,8 @@ export class Accounts {
   /** Resolves when `password` is right; otherwise, after a delay, throws ChatError. */
   async verify(name: string, password: string, address: string): Promise<void> {
     const keys = [`name:${name.toLowerCase()}`, `address:${address}`];
-    if (keys.some((key) => this.bucket(key).msUntilNext() > 0)) {
-      throw new ChatError(`Too many failed logins for ${name} or from your address. Wait a minute and try again.`);
-    }
+    const wait = Math.max(...keys.map((key) => this.bucket(key).msUntilNext()));
+    if (wait > 0) throw new ChatError(`Too many failed logins for ${name} or from your address. Try again in ${Math.ceil(wait / 1000)} seconds.`);
     const hash = this.store.passwordHash(name);
     if (hash !== null && (await Bun.password.verify(password, hash))) return;
     for (const key of keys) this.bucket(key).take();

@@ -50,13 +50,21 @@ export class Chat {
     this.broadcast(info(`${username} joined the chat.`), this.roomOf.get(member)!, member);
   }
 
+  /** Set at shutdown: everyone is told the server is going, so nobody needs n-1 leave notices. */
+  private closing = false;
+
   /** Logs a member out; its room hears `notice` (a kick or ban says why instead of "left"). */
   leave(username: string, notice = `${username} left the chat.`): void {
     const member = this.members.get(username.toLowerCase());
     if (!member) return;
     this.members.delete(username.toLowerCase());
     const room = this.exit(member);
-    this.broadcast(info(notice), room);
+    if (!this.closing) this.broadcast(info(notice), room);
+  }
+
+  /** The server is shutting down: leaves from now on go unannounced. */
+  close(): void {
+    this.closing = true;
   }
 
   /** The logged-in member with this name, any case, or null. */
@@ -113,7 +121,7 @@ export class Chat {
     if (recipient !== author) author.deliver(out);
   }
 
-  /** Names in the member's room, in login order. */
+  /** Names in the member's room, in the order they entered it. */
   names(member: Member): string[] {
     return [...this.roomOf.get(member)!.members].map((m) => m.username!);
   }

@@ -38,7 +38,7 @@ export interface RequestContext {
   logout(): void;
   /** Sends a message from this user to everyone logged in, author included, and keeps it in history. */
   post(content: string): void;
-  /** Usernames of everyone in this user's room, in login order. */
+  /** Usernames of everyone in this user's room, in the order they entered it. */
   names(): string[];
   /** Earlier message responses of this user's room, JSON-encoded, oldest first. */
   history(): string[];

@@ -101,6 +101,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   async function shutdown(notice = "The server is shutting down. Goodbye."): Promise<void> {
     listener.stop(false);
     log.info(`shutting down: ${sessions.size} connection(s) to close`);
+    scope.chat.close();
     for (const session of sessions) session.shutdown(notice);
     const deadline = Date.now() + limits.shutdownGraceMs;
     while (sessions.size > 0 && Date.now() < deadline) await Bun.sleep(20);

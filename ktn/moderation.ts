@@ -18,11 +18,13 @@ export class Moderation {
     private readonly accounts: Accounts,
     startupOps: readonly string[],
   ) {
-    this.startupOps = new Set(startupOps.map((name) => name.toLowerCase()));
-    this.granted = new Set(store.moderators());
+    // An --op name nobody has registered would go to whoever registers it first: such names are ignored.
+    const registered = startupOps.filter((name) => accounts.isRegistered(name));
     for (const name of startupOps) {
-      if (!accounts.isRegistered(name)) log.warn(`--op ${name}: no such account yet; ${name} moderates once registered and logged in with its password`);
+      if (!registered.includes(name)) log.warn(`--op ${name} ignored: no account has that name; register it, then restart with --op`);
     }
+    this.startupOps = new Set(registered.map((name) => name.toLowerCase()));
+    this.granted = new Set(store.moderators());
   }
 
   /** Only a name that logged in with its password can moderate: otherwise anyone could pose as a moderator. */

@@ -18,6 +18,8 @@ const MIGRATIONS: readonly (readonly string[])[] = [
     "CREATE TABLE moderators (key TEXT PRIMARY KEY)",
     `CREATE TABLE bans (kind TEXT NOT NULL, target TEXT NOT NULL, name TEXT NOT NULL, until INTEGER,
        reason TEXT NOT NULL, by TEXT NOT NULL, PRIMARY KEY (kind, target))`,
+    // Ids of deleted messages, so a deleted newest message's id is never handed out again.
+    "CREATE TABLE deleted_messages (id INTEGER PRIMARY KEY)",
   ],
 ];
 
@@ -39,12 +41,14 @@ export class SqliteStore implements Store {
       insertMessage: db.query("INSERT INTO messages (id, room, encoded) VALUES (?, ?, ?)"),
       newest: db.query("SELECT id, encoded FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?"),
       deleteMessage: db.query("DELETE FROM messages WHERE id = ? RETURNING room"),
+      rememberDeleted: db.query("INSERT OR IGNORE INTO deleted_messages (id) VALUES (?)"),
       insertRoom: db.query("INSERT OR IGNORE INTO rooms (key, name) VALUES (?, ?)"),
     };
   }
 
   lastMessageId(): number {
-    return (this.db.query("SELECT coalesce(max(id), 0) AS id FROM messages").get() as { id: number }).id;
+    const sql = "SELECT max(coalesce((SELECT max(id) FROM messages), 0), coalesce((SELECT max(id) FROM deleted_messages), 0)) AS id";
+    return (this.db.query(sql).get() as { id: number }).id;
   }
 
   appendMessage(room: string, id: number, encoded: string): void {
@@ -59,7 +63,11 @@ export class SqliteStore implements Store {
   }
 
   deleteMessage(id: number): string | null {
-    const row = this.statements.deleteMessage.get(id) as { room: string } | null;
+    const row = this.db.transaction(() => {
+      const deleted = this.statements.deleteMessage.get(id) as { room: string } | null;
+      if (deleted) this.statements.rememberDeleted.run(id);
+      return deleted;
+    })();
     if (!row) return null;
     this.recent.delete(row.room);
     return row.room;

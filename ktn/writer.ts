@@ -31,18 +31,25 @@ export interface WriterLimits {
   legacyMaxBytes: number;
 }
 
-const pendingFlush = new Set<ResponseWriter>();
+// Writers with something to flush this turn. An array plus a flag on each writer (not a Set) keeps a
+// broadcast's per-recipient cost to a push; a writer discarded meanwhile flushes as a no-op.
+let pendingFlush: ResponseWriter[] = [];
 let flushScheduled = false;
 
 function flushPending(): void {
   flushScheduled = false;
-  for (const writer of pendingFlush) writer.flush();
-  pendingFlush.clear();
+  // A flush can queue more (a dropped slow consumer's leave notice): those writers are scheduled anew.
+  const writers = pendingFlush;
+  pendingFlush = [];
+  for (const writer of writers) writer.scheduled = false;
+  for (const writer of writers) writer.flush();
 }
 
 export class ResponseWriter {
   /** True once the peer has shown it reads line by line; until then it is a legacy peer. */
   lineFramed = false;
+  /** Already in this turn's pendingFlush. */
+  scheduled = false;
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
   /** The tail of a write the kernel did not take; written again on drain. */
@@ -59,9 +66,14 @@ export class ResponseWriter {
 
   send(out: Outgoing): void {
     if (this.closed || this.closing) return;
-    for (const part of this.lineFramed ? [out] : fitForLegacyPeer(out, this.limits.legacyMaxBytes)) {
-      this.queue.push(part.bytes);
-      this.queuedBytes += part.bytes.length;
+    if (this.lineFramed) {
+      this.queue.push(out.bytes);
+      this.queuedBytes += out.bytes.length;
+    } else {
+      for (const part of fitForLegacyPeer(out, this.limits.legacyMaxBytes)) {
+        this.queue.push(part.bytes);
+        this.queuedBytes += part.bytes.length;
+      }
     }
     if (this.waiting() && this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
     this.schedule();
@@ -81,7 +93,6 @@ export class ResponseWriter {
     this.queuedBytes = 0;
     this.unsent = null;
     if (this.gapTimer) clearTimeout(this.gapTimer);
-    pendingFlush.delete(this);
   }
 
   /**
@@ -129,7 +140,9 @@ export class ResponseWriter {
   }
 
   private schedule(): void {
-    pendingFlush.add(this);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    pendingFlush.push(this);
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flushPending);
@@ -137,7 +150,7 @@ export class ResponseWriter {
   }
 
   private takeAll(): Uint8Array {
-    const batch = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue);
+    const batch = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue, this.queuedBytes);
     this.queue = [];
     this.queuedBytes = 0;
     return batch;
@@ -158,7 +171,6 @@ export class ResponseWriter {
     }
     if (taken < bytes.length) {
       this.unsent = bytes.subarray(taken);
-      if (this.backlog() > this.limits.maxQueueBytes) this.onSlowConsumer();
       return false;
     }
     return true;

@@ -5,16 +5,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { error, expectResponse, info, useServer } from "../support/conformance.ts";
 import { spawnServer } from "../support/process.ts";
+import { MemoryStore } from "../../ktn/store.ts";
 import { RawPeer } from "../support/wire.ts";
 
+const dir = mkdtempSync(join(tmpdir(), "ktn-bans-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const PASSWORD = "moderator password";
-const chat = useServer({ ops: ["mod"], limits: { failedLoginDelayMs: 0 } });
+/** `mod` is registered before the server starts, as --op requires; `ghost` is an --op name nobody registered. */
+const chat = useServer(async () => {
+  const store = new MemoryStore(1000);
+  store.saveAccount("mod", await Bun.password.hash(PASSWORD));
+  return { store, ops: ["mod", "ghost"], limits: { failedLoginDelayMs: 0 } };
+});
 
-/** The moderator `mod`, registered and logged in with its password. */
+/** The moderator `mod`, logged in with its password. */
 async function moderator(): Promise<RawPeer> {
-  const mod = await chat.loggedIn("mod");
-  mod.send({ request: "register", content: PASSWORD });
-  await mod.next();
+  const mod = await chat.connect();
+  mod.send({ request: "login", content: `mod ${PASSWORD}` });
+  const [hello, past] = await mod.take(2);
+  expect(hello.content).toBe("Login successful. Welcome, mod!");
+  expect(past.response).toBe("history");
   return mod;
 }
 
@@ -27,10 +37,24 @@ test("moderator requests are refused with an error for everyone else", async () 
   }
 });
 
-test("an --op name is no moderator until it logs in with its password", async () => {
-  const fake = await chat.loggedIn("mod");
-  fake.send({ request: "kick", content: "anyone" });
-  expectResponse(await fake.next(), error("'kick' is for moderators only."));
+test("a registered --op name is no moderator without its password", async () => {
+  const fake = await chat.connect();
+  fake.send({ request: "login", content: "mod" });
+  expectResponse(await fake.next(), error("mod is registered: log in with login mod <password>."));
+});
+
+test("an --op name nobody had registered at start-up is ignored, even once someone registers it", async () => {
+  const ghost = await chat.loggedIn("ghost");
+  ghost.send({ request: "register", content: "grabbed the name" });
+  await ghost.next();
+  ghost.send({ request: "kick", content: "anyone" });
+  expectResponse(await ghost.next(), error("'kick' is for moderators only."));
+});
+
+test("a ban of 0 minutes is refused", async () => {
+  const mod = await moderator();
+  mod.send({ request: "ban", content: "bob 0" });
+  expectResponse(await mod.next(), error("A ban lasts more than 0 minutes (leave the minutes out for a ban for good). Usage: ban <user> [minutes] [reason]"));
 });
 
 test("kick disconnects the user with the reason, and the room is told", async () => {
@@ -124,22 +148,53 @@ test("op makes a registered user a moderator and deop takes it away", async () =
   expect((await mod.next()).content).toBe("mod is a moderator by the server's --op flag; restart without it instead.");
 });
 
+test("a deleted newest message's id is never given to another message, even after a restart", async () => {
+  const db = join(dir, "ids.db");
+  const first = await spawnServer(["--db", db]);
+  const author = await RawPeer.connect(first.port);
+  await author.login("mod");
+  author.send({ request: "register", content: PASSWORD });
+  await author.next();
+  await first.signal("SIGTERM");
+  const second = await spawnServer(["--db", db, "--op", "mod"]);
+  const mod = await RawPeer.connect(second.port);
+  mod.send({ request: "login", content: `mod ${PASSWORD}` });
+  await mod.take(2);
+  mod.send({ request: "msg", content: "first" });
+  mod.send({ request: "msg", content: "newest" });
+  const [, newest] = await mod.take(2);
+  mod.send({ request: "delete", content: newest.id });
+  expect((await mod.next()).content).toBe(`Message ${newest.id} was deleted by mod.`);
+  await second.signal("SIGTERM");
+  const third = await spawnServer(["--db", db]);
+  const later = await RawPeer.connect(third.port);
+  await later.login("later");
+  later.send({ request: "msg", content: "after the restart" });
+  expect((await later.next()).id).toBe(newest.id + 1);
+  await third.signal("SIGTERM");
+});
+
 test("moderators cannot kick each other", async () => {
   const mod = await moderator();
   mod.send({ request: "kick", content: "mod" });
   expectResponse(await mod.next(), error("mod is a moderator; deop them first."));
 });
 
-const dir = mkdtempSync(join(tmpdir(), "ktn-bans-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("accounts, moderators and bans persist across a restart, and moderator actions are logged", async () => {
   const db = join(dir, "bans.db");
-  const first = await spawnServer(["--db", db, "--op", "mod", "--login-fail-delay", "0"]);
+  const setup = await spawnServer(["--db", db]);
+  const owner = await RawPeer.connect(setup.port);
+  await owner.login("mod");
+  owner.send({ request: "register", content: PASSWORD });
+  await owner.next();
+  expect(await setup.signal("SIGTERM")).toBe(0);
+
+  const first = await spawnServer(["--db", db, "--op", "mod", "--op", "nobody"]);
+  expect(first.log()).toContain("--op nobody ignored: no account has that name");
   const mod = await RawPeer.connect(first.port);
-  await mod.login("mod");
-  mod.send({ request: "register", content: PASSWORD });
-  await mod.next();
+  mod.send({ request: "login", content: `mod ${PASSWORD}` });
+  await mod.take(2);
   mod.send({ request: "ban", content: "troll" });
   expect((await mod.next()).content).toBe("troll was banned by mod.");
   expect(await first.signal("SIGTERM")).toBe(0);

@@ -19,6 +19,22 @@ test("SIGTERM stops accepting, tells every client with an info, closes them and 
   expect(await RawPeer.connect(server.port).then(() => "connected", () => "refused")).toBe("refused");
 });
 
+test("at shutdown each client gets only the goodbye, not a leave notice for everyone closed before it", async () => {
+  const server = await spawnServer();
+  const peers = await Promise.all(["ann", "ben", "cat"].map(async (name) => {
+    const peer = await RawPeer.connect(server.port);
+    await peer.login(name);
+    return peer;
+  }));
+  for (const peer of peers) await peer.drain();
+  const exit = server.signal("SIGTERM");
+  for (const peer of peers) {
+    await peer.waitClosed();
+    expect((await peer.take(1)).map((r) => r.content)).toEqual(["The server is shutting down. Goodbye."]);
+  }
+  expect(await exit).toBe(0);
+});
+
 test("SIGINT shuts down the same way", async () => {
   const server = await spawnServer();
   const bob = await RawPeer.connect(server.port);

@@ -66,12 +66,15 @@ export interface TestServer {
   legacyLoggedIn(username: string): Promise<RawPeer>;
 }
 
-/** Registers a fresh server for every test of the file, so no test sees another's users or history. */
-export function useServer(options: ServerOptions = {}): TestServer {
+/**
+ * Registers a fresh server for every test of the file, so no test sees another's users or history.
+ * Options may be a function, for what must be fresh per test too (a store with accounts in it).
+ */
+export function useServer(options: ServerOptions | (() => Promise<ServerOptions>) = {}): TestServer {
   let server: RunningServer | null = null;
   let peers: RawPeer[] = [];
   beforeEach(async () => {
-    server = await startTestServer(options);
+    server = await startTestServer(typeof options === "function" ? await options() : options);
   });
   afterEach(() => {
     for (const peer of peers) if (!peer.closed) peer.abort();
