@@ -43,6 +43,31 @@ function flushPending(): void {
   pendingFlush = [];
   for (const writer of writers) writer.scheduled = false;
   for (const writer of writers) writer.flush();
+  lastParts = null;
+  lastBatch = null;
+}
+
+// A broadcast turn leaves most recipients with the very same queued responses (the same Outgoing
+// bytes, in the same order), so the batch built for one is reused for the next instead of concatenating
+// the same bytes once per recipient. Queued bytes are never modified, so sharing them is safe.
+let lastParts: Uint8Array[] | null = null;
+let lastBatch: Uint8Array | null = null;
+
+function batchOf(parts: Uint8Array[], totalBytes: number): Uint8Array {
+  if (lastParts !== null && lastParts.length === parts.length) {
+    let same = true;
+    for (let i = 0; i < parts.length; i++) {
+      if (parts[i] !== lastParts[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastBatch!;
+  }
+  const batch = Buffer.concat(parts, totalBytes);
+  lastParts = parts;
+  lastBatch = batch;
+  return batch;
 }
 
 export class ResponseWriter {
@@ -150,7 +175,7 @@ export class ResponseWriter {
   }
 
   private takeAll(): Uint8Array {
-    const batch = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue, this.queuedBytes);
+    const batch = this.queue.length === 1 ? this.queue[0]! : batchOf(this.queue, this.queuedBytes);
     this.queue = [];
     this.queuedBytes = 0;
     return batch;
