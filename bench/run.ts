@@ -420,3 +420,5 @@ async function main(): Promise<void> {
 
 await main();
 cleanup();
+// A generator's IPC channel can keep the event loop alive: the run is over, so leave.
+process.exit(process.exitCode ?? 0);
