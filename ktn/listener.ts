@@ -26,8 +26,6 @@ export interface RunningServer {
   host: string;
   port: number;
   chat: Chat;
-  /** Connections open now, logged in or not. */
-  connectionCount(): number;
   /** Stops accepting, tells every client, flushes within the grace period, then closes everything. */
   shutdown(notice?: string): Promise<void>;
   /** Closes everything at once (tests). */
@@ -113,7 +111,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     host: listener.hostname,
     port: listener.port,
     chat: scope.chat,
-    connectionCount: () => sessions.size,
     shutdown,
     stop() {
       listener.stop(true);

@@ -12,7 +12,7 @@ export interface LoadedCommand extends Command {
 
 export type CommandTable = ReadonlyMap<string, LoadedCommand>;
 
-export const COMMANDS_DIR = join(import.meta.dir, "..", "commands");
+const COMMANDS_DIR = join(import.meta.dir, "..", "commands");
 
 const isSchema = (value: unknown) =>
   typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "schema";
@@ -30,22 +30,22 @@ const CommandShape = v.object({
 export class CommandLoadError extends Error {}
 
 /** Loads commands/*.ts (relative to this file, not the working directory); any bad module stops start-up. */
-export async function loadCommands(limits: Limits, dir = COMMANDS_DIR): Promise<CommandTable> {
-  const files = [...new Bun.Glob("*.ts").scanSync({ cwd: dir })].sort();
+export async function loadCommands(limits: Limits): Promise<CommandTable> {
+  const files = [...new Bun.Glob("*.ts").scanSync({ cwd: COMMANDS_DIR })].sort();
   const table = new Map<string, LoadedCommand>();
   for (const file of files) {
-    const command = checkShape(file, await importModule(dir, file));
+    const command = checkShape(file, await importModule(file));
     const twin = table.get(command.name);
     if (twin) throw new CommandLoadError(`commands/${file}: request '${command.name}' is already defined in commands/${twin.file}`);
     table.set(command.name, { ...command, file, schema: resolveSchema(command, limits) });
   }
-  if (table.size === 0) throw new CommandLoadError(`no command modules found in ${dir}`);
+  if (table.size === 0) throw new CommandLoadError(`no command modules found in ${COMMANDS_DIR}`);
   return table;
 }
 
-async function importModule(dir: string, file: string): Promise<unknown> {
+async function importModule(file: string): Promise<unknown> {
   try {
-    return (await import(join(dir, file))).default;
+    return (await import(join(COMMANDS_DIR, file))).default;
   } catch (failure) {
     throw new CommandLoadError(`commands/${file}: cannot be loaded (${(failure as Error).message})`);
   }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { RawPeer } from "./support/wire.ts";
-import { expectResponse, expectResponses, history, info, message, welcome } from "./support/conformance.ts";
+import { error, expectResponse, expectResponses, history, info, message, welcome } from "./support/conformance.ts";
 
 const PROJECT = join(import.meta.dir, "..");
 const START_TIMEOUT_MS = 8000;
@@ -132,17 +132,13 @@ test("a dropped-in command goes through the same gate as the built-in ones", asy
 
   const peer = await connect(server.port!);
   peer.send({ request: "echo", content: "ping" });
-  expectResponse(await peer.next(), {
-    sender: "server",
-    response: "error",
-    content: "Log in first: 'echo' needs login <username>. Before login only login and help are accepted.",
-  });
+  expectResponse(await peer.next(), error("Log in first: 'echo' needs login <username>. Before login only login and help are accepted."));
   peer.send({ request: "echo", content: 42 });
   expect((await peer.next()).response).toBe("error");
   peer.send({ request: "login", content: "alice" });
   expectResponses(await peer.take(2), [welcome("alice"), history([])]);
   peer.send({ request: "echo", content: 42 });
-  expectResponse(await peer.next(), { sender: "server", response: "error", content: "Some text is needed. Usage: echo <text>" });
+  expectResponse(await peer.next(), error("Some text is needed. Usage: echo <text>"));
   peer.send({ request: "msg", content: "built-ins still work" });
   expectResponse(await peer.next(), message("alice", "built-ins still work"));
 });
@@ -153,11 +149,7 @@ test("the unchanged copy serves without the dropped-in request, so the file is w
   expect(server.port, server.stderr()).not.toBeNull();
   const peer = await connect(server.port!);
   peer.send({ request: "echo", content: "ping" });
-  expectResponse(await peer.next(), {
-    sender: "server",
-    response: "error",
-    content: `Unknown request 'echo'. Send {"request": "help"} to list the requests.`,
-  });
+  expectResponse(await peer.next(), error(`Unknown request 'echo'. Send {"request": "help"} to list the requests.`));
 });
 
 test("a module without the command shape stops start-up with a message naming the file", async () => {
