@@ -1,11 +1,12 @@
 // ktn-chat terminal client: `bun client.ts [host] [port]`. Works against any KTN server, ours or not.
 import type { Socket } from "bun";
 import pc from "picocolors";
-import { parseClientArgs, type ClientSettings } from "./ktn/client-options.ts";
-import { JsonStreamDecoder } from "./ktn/framing.ts";
-import { encodeRequest, parseInput } from "./ktn/input.ts";
-import { END_OF_HISTORY, renderResponse, senderName } from "./ktn/render.ts";
-import { allWritten, openTerminal, write, type Terminal } from "./ktn/terminal.ts";
+import { parseClientArgs, type ClientSettings } from "./ktn/client/options.ts";
+import { JsonStreamDecoder } from "./ktn/protocol/framing.ts";
+import { parseInput } from "./ktn/client/input.ts";
+import { encodeRequest } from "./ktn/protocol/requests.ts";
+import { END_OF_HISTORY, renderResponse, senderName } from "./ktn/client/render.ts";
+import { allWritten, openTerminal, write, type Terminal } from "./ktn/client/terminal.ts";
 
 /** A history can be long; the client still refuses to buffer without end. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -30,7 +31,7 @@ class ChatClient {
   private self: string | null = null;
   /** The room our server last said we are in (its added `room` key); null for servers without rooms. */
   private room: string | null = null;
-  /** The name of a login sent but not yet answered; a server may never answer it (protocol.md §4). */
+  /** The name of a login sent but not yet answered; a server may never answer it (docs/protocol.md §4). */
   private pendingLogin: string | null = null;
   private loggedIn = false;
   private logoutSent = false;

@@ -1,9 +1,9 @@
 // ktn-chat server: `bun server.ts [--host H] [--port P] [limits…]`; `--help` lists every flag.
-import { startServer } from "./ktn/listener.ts";
-import { log, setLogLevel } from "./ktn/log.ts";
-import { parseServerArgs, serverUsage, UsageError } from "./ktn/options.ts";
-import { CommandLoadError } from "./ktn/registry.ts";
-import { openStore, StoreOpenError } from "./ktn/sqlite-store.ts";
+import { startServer } from "./ktn/server/listener.ts";
+import { log, setLogLevel } from "./ktn/server/log.ts";
+import { parseServerArgs, serverUsage, UsageError } from "./ktn/server/options.ts";
+import { CommandLoadError } from "./ktn/server/registry.ts";
+import { openStore, StoreOpenError } from "./ktn/server/engine/sqlite-store.ts";
 
 async function main(): Promise<number | null> {
   let settings;

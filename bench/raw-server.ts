@@ -1,7 +1,7 @@
 // BASELINE, not the product: a minimal raw Bun re-broadcast server, no JSON — the runtime's ceiling.
 // `bun bench/raw-server.ts --port P`. A connection's first line says what it is: `R` (receiver) or
 // `S` (sender); both get `ok`. Every complete line a sender writes goes to every receiver, batched per
-// receiver once per event-loop turn (as ktn/writer.ts does), with a per-connection queue for drain.
+// receiver once per event-loop turn (as ktn/server/writer.ts does), with a per-connection queue for drain.
 import type { Socket } from "bun";
 
 interface Peer {

@@ -1,7 +1,7 @@
 // ban <user> [minutes] [reason]: a moderator bans a user's name and address, for good or for a while.
 import * as v from "valibot";
-import { defineCommand } from "../ktn/command.ts";
-import { userAndRest } from "../ktn/moderation-content.ts";
+import { defineCommand } from "../ktn/server/command.ts";
+import { userAndRest } from "../ktn/server/moderation-content.ts";
 
 export default defineCommand({
   name: "ban",

@@ -1,6 +1,6 @@
 // delete <message-id>: a moderator removes a message from history (message responses carry its id).
 import * as v from "valibot";
-import { defineCommand } from "../ktn/command.ts";
+import { defineCommand } from "../ktn/server/command.ts";
 
 export default defineCommand({
   name: "delete",

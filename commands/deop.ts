@@ -1,6 +1,6 @@
 // deop <user>: a moderator takes moderation away from a user.
-import { defineCommand } from "../ktn/command.ts";
-import { userOnly } from "../ktn/moderation-content.ts";
+import { defineCommand } from "../ktn/server/command.ts";
+import { userOnly } from "../ktn/server/moderation-content.ts";
 
 export default defineCommand({
   name: "deop",

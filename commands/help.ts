@@ -1,7 +1,7 @@
 // help: the list of requests, generated from the loaded command modules.
-import { defineCommand, noContent } from "../ktn/command.ts";
-import { helpText } from "../ktn/registry.ts";
-import { info } from "../ktn/responses.ts";
+import { defineCommand, noContent } from "../ktn/server/command.ts";
+import { helpText } from "../ktn/server/registry.ts";
+import { info } from "../ktn/protocol/responses.ts";
 
 export default defineCommand({
   name: "help",

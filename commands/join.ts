@@ -1,5 +1,5 @@
 // join <room>: move to a room, creating it if missing; the answer is an info, then the room's history.
-import { defineCommand, nameContent } from "../ktn/command.ts";
+import { defineCommand, nameContent } from "../ktn/server/command.ts";
 
 export default defineCommand({
   name: "join",

@@ -1,6 +1,6 @@
 // kick <user> [reason]: a moderator disconnects a user; the room is told why.
-import { defineCommand } from "../ktn/command.ts";
-import { userAndRest } from "../ktn/moderation-content.ts";
+import { defineCommand } from "../ktn/server/command.ts";
+import { userAndRest } from "../ktn/server/moderation-content.ts";
 
 export default defineCommand({
   name: "kick",

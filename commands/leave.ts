@@ -1,6 +1,6 @@
 // leave: go back to the lobby, where everyone starts.
-import { defineCommand, noContent } from "../ktn/command.ts";
-import { LOBBY } from "../ktn/store.ts";
+import { defineCommand, noContent } from "../ktn/server/command.ts";
+import { LOBBY } from "../ktn/server/engine/store.ts";
 
 export default defineCommand({
   name: "leave",

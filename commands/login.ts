@@ -1,7 +1,7 @@
 // login <username> [password]: take a name and join the chat; the answer is an info, then the history.
 // A name someone registered needs its password, as the content's second word.
 import * as v from "valibot";
-import { defineCommand, nameContent } from "../ktn/command.ts";
+import { defineCommand, nameContent } from "../ktn/server/command.ts";
 
 export default defineCommand({
   name: "login",

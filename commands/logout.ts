@@ -1,5 +1,5 @@
 // logout: leave the chat; the server answers with an info and closes the connection.
-import { defineCommand, noContent } from "../ktn/command.ts";
+import { defineCommand, noContent } from "../ktn/server/command.ts";
 
 export default defineCommand({
   name: "logout",

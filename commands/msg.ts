@@ -1,5 +1,5 @@
 // msg <message>: send a message to everyone in your room, yourself included.
-import { defineCommand, messageText } from "../ktn/command.ts";
+import { defineCommand, messageText } from "../ktn/server/command.ts";
 
 export default defineCommand({
   name: "msg",

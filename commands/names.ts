@@ -1,7 +1,7 @@
 // names: list the users in your room (for course clients, who never leave the lobby: everyone).
-import { defineCommand, noContent } from "../ktn/command.ts";
-import { info } from "../ktn/responses.ts";
-import { LOBBY } from "../ktn/store.ts";
+import { defineCommand, noContent } from "../ktn/server/command.ts";
+import { info } from "../ktn/protocol/responses.ts";
+import { LOBBY } from "../ktn/server/engine/store.ts";
 
 export default defineCommand({
   name: "names",

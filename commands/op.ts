@@ -1,6 +1,6 @@
 // op <user>: a moderator makes a registered user a moderator too.
-import { defineCommand } from "../ktn/command.ts";
-import { userOnly } from "../ktn/moderation-content.ts";
+import { defineCommand } from "../ktn/server/command.ts";
+import { userOnly } from "../ktn/server/moderation-content.ts";
 
 export default defineCommand({
   name: "op",

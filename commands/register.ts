@@ -1,7 +1,7 @@
 // register <password>: claim the name you are logged in with; from then on login needs the password.
 import * as v from "valibot";
-import { PASSWORD_RULE } from "../ktn/accounts.ts";
-import { defineCommand } from "../ktn/command.ts";
+import { PASSWORD_RULE } from "../ktn/server/accounts.ts";
+import { defineCommand } from "../ktn/server/command.ts";
 
 export default defineCommand({
   name: "register",

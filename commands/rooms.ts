@@ -1,6 +1,6 @@
 // rooms: list the rooms and how many people are in each.
-import { defineCommand, noContent } from "../ktn/command.ts";
-import { info } from "../ktn/responses.ts";
+import { defineCommand, noContent } from "../ktn/server/command.ts";
+import { info } from "../ktn/protocol/responses.ts";
 
 export default defineCommand({
   name: "rooms",

@@ -1,6 +1,6 @@
 // unban <user>: a moderator lifts every ban issued against a user, by name and by address.
-import { defineCommand } from "../ktn/command.ts";
-import { userOnly } from "../ktn/moderation-content.ts";
+import { defineCommand } from "../ktn/server/command.ts";
+import { userOnly } from "../ktn/server/moderation-content.ts";
 
 export default defineCommand({
   name: "unban",

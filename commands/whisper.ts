@@ -1,6 +1,6 @@
 // whisper <user> <message>: a private message, to one user only; never broadcast and never stored.
 import * as v from "valibot";
-import { defineCommand, messageText } from "../ktn/command.ts";
+import { defineCommand, messageText } from "../ktn/server/command.ts";
 
 const USAGE = "Say who and what: whisper <user> <message>.";
 

@@ -2,7 +2,7 @@
 // fan-out must count every delivery exactly once, in order. The benchmark itself is `bun bench/run.ts`.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { FanOut, loginRate } from "../bench/loadgen.ts";
-import type { RunningServer } from "../ktn/listener.ts";
+import type { RunningServer } from "../ktn/server/listener.ts";
 import { startTestServer } from "./support/wire.ts";
 
 let server: RunningServer;

@@ -6,8 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_LIMITS, LIMIT_SPECS } from "../ktn/limits.ts";
-import { loadCommands } from "../ktn/registry.ts";
+import { DEFAULT_LIMITS, LIMIT_SPECS } from "../ktn/server/limits.ts";
+import { loadCommands } from "../ktn/server/registry.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DOC_PATH = join(ROOT, "docs", "design.md");
@@ -81,7 +81,7 @@ describe("docs/design.md", () => {
     for (const command of loaded.values()) expect(command.file).toBe(`${command.name}.ts`);
   });
 
-  test("every limit in ktn/limits.ts is in the Limits table with its default", () => {
+  test("every limit in ktn/server/limits.ts is in the Limits table with its default", () => {
     const rows = tableRows(section(doc, "Limits"));
     const documented = new Map(rows.map((cells) => [backticked(cells[0]), cells[1]]));
     const missing = LIMIT_SPECS.filter((spec) => documented.get(`--${spec.flag}`) !== String(DEFAULT_LIMITS[spec.key]));
@@ -90,10 +90,10 @@ describe("docs/design.md", () => {
     expect(unknown).toEqual([]);
   });
 
-  test("every ktn/<file>.ts the document names exists", () => {
-    const named = [...new Set([...doc.matchAll(/\bktn\/([A-Za-z0-9_.-]+\.ts)\b/g)].map((match) => match[1]!))];
+  test("every file path the document names exists", () => {
+    const named = [...new Set([...doc.matchAll(/\b((?:ktn|test|bench|docs)\/[A-Za-z0-9_./-]+\.(?:ts|md|html))\b/g)].map((match) => match[1]!))];
     expect(named.length).toBeGreaterThan(0);
-    expect(named.filter((file) => !existsSync(join(ROOT, "ktn", file)))).toEqual([]);
+    expect(named.filter((file) => !existsSync(join(ROOT, file)))).toEqual([]);
   });
 
   test("every Mermaid block opens with a diagram type", () => {

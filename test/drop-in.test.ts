@@ -88,8 +88,8 @@ async function connect(port: number): Promise<RawPeer> {
 
 const ECHO = `// echo <text>: answers the requester alone with what it sent.
 import * as v from "valibot";
-import { defineCommand } from "../ktn/command.ts";
-import { info } from "../ktn/responses.ts";
+import { defineCommand } from "../ktn/server/command.ts";
+import { info } from "../ktn/protocol/responses.ts";
 
 export default defineCommand({
   name: "echo",

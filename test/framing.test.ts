@@ -1,6 +1,6 @@
-// Decoder unit tests: JsonStreamDecoder against every way a peer splits, joins or delimits its JSON (protocol.md §1).
+// Decoder unit tests: JsonStreamDecoder against every way a peer splits, joins or delimits its JSON (docs/protocol.md §1).
 import { describe, expect, test } from "bun:test";
-import { FrameTooLargeError, JsonStreamDecoder, type Frame } from "../ktn/framing.ts";
+import { FrameTooLargeError, JsonStreamDecoder, type Frame } from "../ktn/protocol/framing.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const value = (v: unknown): Frame => ({ kind: "value", value: v });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { RunningServer } from "../ktn/listener.ts";
+import type { RunningServer } from "../ktn/server/listener.ts";
 import { ISO_TIMESTAMP, RawPeer, startTestServer, comparable } from "./support/wire.ts";
 
 let server: RunningServer;

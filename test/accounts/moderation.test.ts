@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { error, expectResponse, info, useServer } from "../support/conformance.ts";
 import { spawnServer } from "../support/process.ts";
-import { MemoryStore } from "../../ktn/store.ts";
+import { MemoryStore } from "../../ktn/server/engine/store.ts";
 import { RawPeer } from "../support/wire.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ktn-bans-"));

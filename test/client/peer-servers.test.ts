@@ -1,4 +1,4 @@
-// The client against a fake server that behaves like the strangers' servers of protocol.md §4.
+// The client against a fake server that behaves like the strangers' servers of docs/protocol.md §4.
 // Each test runs `bun client.ts` with piped stdin and asserts the plain lines it prints.
 import { expect, test } from "bun:test";
 import { peerServer, startFakeServer, type Behaviour, type FakeServer, type PeerOptions } from "../support/fake-server.ts";

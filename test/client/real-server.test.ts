@@ -1,6 +1,6 @@
 // The client as a subprocess with piped stdin, against the real server on port 0.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { RunningServer } from "../../ktn/listener.ts";
+import type { RunningServer } from "../../ktn/server/listener.ts";
 import { RawPeer, startTestServer } from "../support/wire.ts";
 import { ClientProcess, ESCAPE, runClient, TEST_TZ } from "./client-process.ts";
 

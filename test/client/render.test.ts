@@ -1,9 +1,10 @@
 // Rendering, input parsing and tab completion as pure functions: what each response becomes on screen.
 import { describe, expect, test } from "bun:test";
 import pc from "picocolors";
-import { parseInput, encodeRequest } from "../../ktn/input.ts";
-import { clean, clock, END_OF_HISTORY, nickColor, renderResponse, visibleWidth, wrap } from "../../ktn/render.ts";
-import { complete } from "../../ktn/terminal.ts";
+import { parseInput } from "../../ktn/client/input.ts";
+import { encodeRequest } from "../../ktn/protocol/requests.ts";
+import { clean, clock, END_OF_HISTORY, nickColor, renderResponse, visibleWidth, wrap } from "../../ktn/client/render.ts";
+import { complete } from "../../ktn/client/terminal.ts";
 
 const plain = pc.createColors(false);
 const colors = pc.createColors(true);

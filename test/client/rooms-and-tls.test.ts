@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pc from "picocolors";
-import { renderResponse } from "../../ktn/render.ts";
+import { renderResponse } from "../../ktn/client/render.ts";
 import { spawnServer } from "../support/process.ts";
 import { TmuxServer } from "../support/tmux.ts";
 import { RawPeer, startTestServer } from "../support/wire.ts";

@@ -2,7 +2,7 @@
 // tmux is required; without it every test here fails with a message saying so.
 import { afterAll, expect, test } from "bun:test";
 import pc from "picocolors";
-import { nickColor } from "../../ktn/render.ts";
+import { nickColor } from "../../ktn/client/render.ts";
 import { peerServer, startFakeServer } from "../support/fake-server.ts";
 import { styleAt, TmuxServer, type TmuxPane } from "../support/tmux.ts";
 import { RawPeer, startTestServer } from "../support/wire.ts";

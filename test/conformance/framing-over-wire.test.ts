@@ -1,4 +1,4 @@
-// Conformance, protocol.md §1 receiving: however a peer delimits (or fails to delimit) its JSON, the server reads it.
+// Conformance, docs/protocol.md §1 receiving: however a peer delimits (or fails to delimit) its JSON, the server reads it.
 import { expect, test } from "bun:test";
 import { error, expectResponse, expectResponses, history, info, message, useServer } from "../support/conformance.ts";
 

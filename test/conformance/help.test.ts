@@ -1,12 +1,12 @@
-// Conformance, protocol.md §3 help: an info whose content is the help text generated from the loaded commands.
+// Conformance, docs/protocol.md §3 help: an info whose content is the help text generated from the loaded commands.
 import { expect, test } from "bun:test";
-import { DEFAULT_LIMITS } from "../../ktn/limits.ts";
-import { helpText, loadCommands } from "../../ktn/registry.ts";
+import { DEFAULT_LIMITS } from "../../ktn/server/limits.ts";
+import { helpText, loadCommands } from "../../ktn/server/registry.ts";
 import { expectResponse, info, useServer } from "../support/conformance.ts";
 
 const chat = useServer();
 
-/** The seed's five requests as a person types them, the way help must show them. */
+/** The course text's five requests as a person types them, the way help must show them. */
 const SEED_USAGES = ["login <username>", "logout", "msg <message>", "names", "help"];
 
 async function helpContent(): Promise<string> {
@@ -29,7 +29,7 @@ test("help after login answers with the same help text", async () => {
   expectResponse(await alice.next(), info(await helpContent()));
 });
 
-test("help lists every seed request on a line of its own, with its usage", async () => {
+test("help lists every course request on a line of its own, with its usage", async () => {
   const lines = (await helpContent()).split("\n");
   for (const usage of SEED_USAGES) {
     expect(lines.filter((line) => line.trim().startsWith(usage + " ") || line.trim() === usage)).toHaveLength(1);

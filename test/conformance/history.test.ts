@@ -1,4 +1,4 @@
-// Conformance, protocol.md §3 history: every earlier message, oldest first, each a JSON-encoded string, on every login.
+// Conformance, docs/protocol.md §3 history: every earlier message, oldest first, each a JSON-encoded string, on every login.
 import { expect, test } from "bun:test";
 import { expectResponse, expectResponses, history, message, useServer, welcome } from "../support/conformance.ts";
 

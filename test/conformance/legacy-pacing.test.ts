@@ -1,4 +1,4 @@
-// Conformance, protocol.md §1 sending: a legacy peer (bare JSON, no newline) never gets two responses in one read,
+// Conformance, docs/protocol.md §1 sending: a legacy peer (bare JSON, no newline) never gets two responses in one read,
 // nor one response longer than one read; a newline-framed peer gets newline-terminated responses.
 import { describe, expect, test } from "bun:test";
 import { RawPeer } from "../support/wire.ts";

@@ -1,4 +1,4 @@
-// Conformance, protocol.md §2–§3 login: the username rule, taken and reserved names, and what a login answers.
+// Conformance, docs/protocol.md §2–§3 login: the username rule, taken and reserved names, and what a login answers.
 import { expect, test } from "bun:test";
 import { error, expectResponse, expectResponses, history, info, useServer, welcome } from "../support/conformance.ts";
 

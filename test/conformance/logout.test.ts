@@ -1,4 +1,4 @@
-// Conformance, protocol.md §3 logout: an info that says so, then the server closes the connection.
+// Conformance, docs/protocol.md §3 logout: an info that says so, then the server closes the connection.
 import { expect, test } from "bun:test";
 import { expectResponse, info, left, notLoggedIn, useServer } from "../support/conformance.ts";
 

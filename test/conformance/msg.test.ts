@@ -1,4 +1,4 @@
-// Conformance, protocol.md §2–§3 msg: a message broadcast to everyone logged in, author included, sender set by the server.
+// Conformance, docs/protocol.md §2–§3 msg: a message broadcast to everyone logged in, author included, sender set by the server.
 import { expect, test } from "bun:test";
 import { error, expectResponse, message, notLoggedIn, useServer } from "../support/conformance.ts";
 

@@ -1,4 +1,4 @@
-// Conformance, protocol.md §3 names: an info whose content lists the users logged in.
+// Conformance, docs/protocol.md §3 names: an info whose content lists the users logged in.
 import { expect, test } from "bun:test";
 import { expectResponse, info, notLoggedIn, useServer } from "../support/conformance.ts";
 

@@ -1,4 +1,4 @@
-// Conformance, protocol.md §3 notices: join and leave are info responses to the others, abrupt exits included.
+// Conformance, docs/protocol.md §3 notices: join and leave are info responses to the others, abrupt exits included.
 import { expect, test } from "bun:test";
 import { expectResponse, info, joined, left, useServer, welcome } from "../support/conformance.ts";
 

@@ -1,4 +1,4 @@
-// Conformance, protocol.md §2: the gate before login, unknown requests, and being liberal in what we accept.
+// Conformance, docs/protocol.md §2: the gate before login, unknown requests, and being liberal in what we accept.
 import { expect, test } from "bun:test";
 import { error, expectResponse, expectResponses, history, info, message, notLoggedIn, useServer, welcome } from "../support/conformance.ts";
 

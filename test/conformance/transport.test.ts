@@ -1,7 +1,7 @@
-// Conformance, protocol.md §1 transport: TCP on port 9998 by default, one UTF-8 JSON object per payload.
+// Conformance, docs/protocol.md §1 transport: TCP on port 9998 by default, one UTF-8 JSON object per payload.
 import { expect, test } from "bun:test";
-import { DEFAULT_LIMITS } from "../../ktn/limits.ts";
-import { parseServerArgs } from "../../ktn/options.ts";
+import { DEFAULT_LIMITS } from "../../ktn/server/limits.ts";
+import { parseServerArgs } from "../../ktn/server/options.ts";
 import { expectResponse, message, useServer } from "../support/conformance.ts";
 
 const chat = useServer();

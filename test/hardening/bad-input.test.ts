@@ -1,6 +1,6 @@
 // Bad input: each case gets a clear `error`, never a crash and never a side effect on other users.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningServer } from "../../ktn/listener.ts";
+import type { RunningServer } from "../../ktn/server/listener.ts";
 import { RawPeer, startTestServer, comparable } from "../support/wire.ts";
 
 let server: RunningServer;

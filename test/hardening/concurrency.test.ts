@@ -1,10 +1,10 @@
 // Concurrency: races resolve to one winner, and a failing command costs one error, not the server.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as v from "valibot";
-import { defineCommand } from "../../ktn/command.ts";
-import { DEFAULT_LIMITS } from "../../ktn/limits.ts";
-import type { RunningServer } from "../../ktn/listener.ts";
-import { loadCommands, type LoadedCommand } from "../../ktn/registry.ts";
+import { defineCommand } from "../../ktn/server/command.ts";
+import { DEFAULT_LIMITS } from "../../ktn/server/limits.ts";
+import type { RunningServer } from "../../ktn/server/listener.ts";
+import { loadCommands, type LoadedCommand } from "../../ktn/server/registry.ts";
 import { RawPeer, startTestServer, comparable } from "../support/wire.ts";
 
 let server: RunningServer;

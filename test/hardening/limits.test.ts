@@ -1,7 +1,7 @@
 // Limits: each bound bites with a clear error or a clean disconnect, and nobody else notices.
 import { afterEach, expect, test } from "bun:test";
-import type { RunningServer } from "../../ktn/listener.ts";
-import type { Limits } from "../../ktn/limits.ts";
+import type { RunningServer } from "../../ktn/server/listener.ts";
+import type { Limits } from "../../ktn/server/limits.ts";
 import { RawPeer, startTestServer, comparable } from "../support/wire.ts";
 
 let servers: RunningServer[] = [];

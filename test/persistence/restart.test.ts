@@ -4,7 +4,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SCHEMA_VERSION } from "../../ktn/sqlite-store.ts";
+import { SCHEMA_VERSION } from "../../ktn/server/engine/sqlite-store.ts";
 import { spawnServer } from "../support/process.ts";
 import { RawPeer, comparable } from "../support/wire.ts";
 

@@ -4,8 +4,8 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore, SCHEMA_VERSION } from "../../ktn/sqlite-store.ts";
-import { MemoryStore, type Store } from "../../ktn/store.ts";
+import { openSqliteStore, SCHEMA_VERSION } from "../../ktn/server/engine/sqlite-store.ts";
+import { MemoryStore, type Store } from "../../ktn/server/engine/store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ktn-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

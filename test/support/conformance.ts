@@ -1,6 +1,6 @@
-// Conformance support: a fresh server per test, tracked peers, and the exact responses protocol.md §3 names.
+// Conformance support: a fresh server per test, tracked peers, and the exact responses docs/protocol.md §3 names.
 import { afterEach, beforeEach, expect } from "bun:test";
-import type { RunningServer, ServerOptions } from "../../ktn/listener.ts";
+import type { RunningServer, ServerOptions } from "../../ktn/server/listener.ts";
 import { ISO_TIMESTAMP, RawPeer, startTestServer, comparable, type Read } from "./wire.ts";
 
 /** The parts of a response a test compares exactly; the timestamp is checked on its own. */

@@ -1,4 +1,4 @@
-// Test support: a scriptable fake KTN server that behaves like the strangers' servers of protocol.md §4.
+// Test support: a scriptable fake KTN server that behaves like the strangers' servers of docs/protocol.md §4.
 //
 // `startFakeServer(behaviour)` listens on 127.0.0.1, port 0, decodes whatever the client sends and
 // hands each request to `behaviour`, which answers through the connection: `respond(...)` puts all its
@@ -6,7 +6,7 @@
 // text, `close` ends the connection. `peerServer(options)` is a ready behaviour modelled on the course
 // servers we studied, with one option per quirk.
 import type { Socket, TCPSocketListener } from "bun";
-import { JsonStreamDecoder } from "../../ktn/framing.ts";
+import { JsonStreamDecoder } from "../../ktn/protocol/framing.ts";
 
 export interface FakeConnection {
   /** Every request this connection sent, decoded, in order (malformed ones as `{ malformed: reason }`). */

@@ -1,8 +1,8 @@
 // Test support: the real server on port 0 and raw TCP peers that record exactly what crossed the wire.
 import { expect } from "bun:test";
 import type { Socket } from "bun";
-import { startServer, type RunningServer, type ServerOptions } from "../../ktn/listener.ts";
-import { setLogLevel } from "../../ktn/log.ts";
+import { startServer, type RunningServer, type ServerOptions } from "../../ktn/server/listener.ts";
+import { setLogLevel } from "../../ktn/server/log.ts";
 
 setLogLevel("silent");
 

@@ -1,4 +1,4 @@
-// Responses: the one place that builds and serializes what the server sends (protocol.md §3).
+// Responses: the one place that builds and serializes what the server sends (docs/protocol.md §3).
 
 export type ResponseType = "error" | "info" | "message" | "history";
 
@@ -18,7 +18,7 @@ export interface Response {
 /** The sender name of everything that does not come from a user; no user can take it. */
 export const SERVER_SENDER = "server";
 
-/** The timestamp is a string (seed); ISO 8601 in UTC sorts and parses everywhere. */
+/** The timestamp is a string (the course text, docs/protocol.md §3); ISO 8601 in UTC sorts and parses everywhere. */
 export function timestamp(): string {
   return new Date().toISOString();
 }

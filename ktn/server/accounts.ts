@@ -3,7 +3,7 @@ import { ChatError } from "./errors.ts";
 import type { Limits } from "./limits.ts";
 import { log } from "./log.ts";
 import { TokenBucket } from "./rate.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "./engine/store.ts";
 
 /** Failed logins allowed per name and per address before the rest of the minute is refused. */
 const FAILURES_PER_MINUTE = 5;

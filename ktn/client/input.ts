@@ -1,9 +1,5 @@
 // Input: one line typed by the user becomes one request. The first word is the request, the rest its content.
-
-export interface Request {
-  request: string;
-  content: string | null;
-}
+import type { Request } from "../protocol/requests.ts";
 
 /** Null for a blank line. A leading `/` is accepted (IRC habit); unknown words are forwarded as typed. */
 export function parseInput(line: string): Request | null {
@@ -13,8 +9,4 @@ export function parseInput(line: string): Request | null {
   if (space < 0) return { request: trimmed, content: null };
   const content = trimmed.slice(space).trim();
   return { request: trimmed.slice(0, space), content: content || null };
-}
-
-export function encodeRequest(request: Request): string {
-  return JSON.stringify(request) + "\n";
 }

@@ -4,13 +4,13 @@ import { nameRule, type Command, type ModeratorActions, type RequestContext } fr
 import type { Chat, Member, RoomSummary } from "./chat.ts";
 import { dispatch } from "./dispatcher.ts";
 import { ChatError } from "./errors.ts";
-import type { Frame } from "./framing.ts";
+import type { Frame } from "../protocol/framing.ts";
 import { RequestIntake, type Readable } from "./intake.ts";
 import type { Limits } from "./limits.ts";
 import { log } from "./log.ts";
 import type { Moderation } from "./moderation.ts";
 import type { CommandTable } from "./registry.ts";
-import { error, history, info, type Response } from "./responses.ts";
+import { error, history, info, type Response } from "../protocol/responses.ts";
 import { outgoing, ResponseWriter, type Outgoing, type Sink } from "./writer.ts";
 
 /** What a session needs from the server it belongs to. */

@@ -6,9 +6,9 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { log } from "./log.ts";
 import { Moderation } from "./moderation.ts";
 import { loadCommands, type CommandTable } from "./registry.ts";
-import { error, encode } from "./responses.ts";
+import { error, encode } from "../protocol/responses.ts";
 import { Session, type ServerScope } from "./session.ts";
-import { MemoryStore, type Store } from "./store.ts";
+import { MemoryStore, type Store } from "./engine/store.ts";
 
 export interface ServerOptions {
   host?: string;

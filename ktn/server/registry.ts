@@ -12,7 +12,7 @@ export interface LoadedCommand extends Command {
 
 export type CommandTable = ReadonlyMap<string, LoadedCommand>;
 
-const COMMANDS_DIR = join(import.meta.dir, "..", "commands");
+const COMMANDS_DIR = join(import.meta.dir, "..", "..", "commands");
 
 const isSchema = (value: unknown) =>
   typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "schema";

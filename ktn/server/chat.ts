@@ -1,7 +1,7 @@
 // The chat state: who is logged in, which room each is in, and the one place every broadcast goes through.
 import { ChatError } from "./errors.ts";
-import { info, message, SERVER_SENDER, type Response } from "./responses.ts";
-import { LOBBY, type Store } from "./store.ts";
+import { info, message, SERVER_SENDER, type Response } from "../protocol/responses.ts";
+import { LOBBY, type Store } from "./engine/store.ts";
 import { outgoing, type Outgoing } from "./writer.ts";
 
 /** A logged-in connection as the chat state sees it. */

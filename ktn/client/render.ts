@@ -1,6 +1,6 @@
 // Rendering: turns whatever a server sent into lines a person reads. Pure: no sockets, no terminal.
 //
-// Servers in the wild vary (protocol.md §4): history as JSON strings, objects, plain text or absent;
+// Servers in the wild vary (docs/protocol.md §4): history as JSON strings, objects, plain text or absent;
 // timestamps as strings or numbers; senders as "", "Server" or lists; response types beyond the
 // four. Every value is shown as well as it can be, and nothing here may throw.
 import type { Colors } from "picocolors/types";

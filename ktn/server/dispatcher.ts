@@ -6,11 +6,10 @@ import * as v from "valibot";
 import type { RequestContext } from "./command.ts";
 import { ChatError } from "./errors.ts";
 import type { CommandTable } from "./registry.ts";
-import { error } from "./responses.ts";
+import { RequestEnvelope } from "../protocol/requests.ts";
+import { error } from "../protocol/responses.ts";
 import { log } from "./log.ts";
 
-/** Extra keys are ignored and `content` may be missing (protocol.md §2); only `request` must be right. */
-const RequestEnvelope = v.looseObject({ request: v.string(), content: v.optional(v.unknown()) });
 const BAD_REQUEST_FIELD = '"request" must be a string, e.g. {"request": "help", "content": null}.';
 
 const NOT_AN_OBJECT = 'Requests are JSON objects: {"request": <string>, "content": <string or null>}.';

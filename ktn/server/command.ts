@@ -2,7 +2,7 @@
 import * as v from "valibot";
 import type { RoomSummary } from "./chat.ts";
 import type { Limits } from "./limits.ts";
-import type { Response } from "./responses.ts";
+import type { Response } from "../protocol/responses.ts";
 
 /** What a moderator may do; each action is announced to the room and logged. */
 export interface ModeratorActions {
@@ -61,7 +61,7 @@ export interface Command<TSchema extends ContentSchema = ContentSchema> {
   usage: string;
   /** One line for the help text. */
   summary: string;
-  /** May run before login (the seed allows only login and help). */
+  /** May run before login (the course text allows only login and help). */
   beforeLogin: boolean;
   /** Only moderators may run it; everyone else gets an `error`. */
   moderatorOnly?: boolean;
@@ -79,7 +79,7 @@ export function defineCommand<TSchema extends ContentSchema>(command: Command<TS
 /** For requests that take no content: peers send null, "" or nothing, and all are fine. */
 export const noContent = v.unknown();
 
-/** Usernames and room names: the letters A-Z, a-z and the digits 0-9 (the seed's rule), bounded in length. */
+/** Usernames and room names: the letters A-Z, a-z and the digits 0-9 (the course text's rule, docs/protocol.md §2), bounded in length. */
 export function nameContent(kind: "username" | "room name", maxChars: number) {
   return v.pipe(
     v.string(`A ${kind} is needed.`),

@@ -1,6 +1,6 @@
 // Client options: the command line of `bun client.ts`.
 import { parseArgs } from "node:util";
-import pkg from "../package.json" with { type: "json" };
+import pkg from "../../package.json" with { type: "json" };
 
 export interface ClientSettings {
   host: string;

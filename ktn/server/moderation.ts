@@ -1,11 +1,11 @@
 // Moderation: who is a moderator, bans checked at login, and the actions moderators take.
 import type { Chat, Member } from "./chat.ts";
 import { ChatError } from "./errors.ts";
-import { error, info } from "./responses.ts";
+import { error, info } from "../protocol/responses.ts";
 import { log } from "./log.ts";
 import { outgoing } from "./writer.ts";
 import type { Accounts } from "./accounts.ts";
-import type { Ban, Store } from "./store.ts";
+import type { Ban, Store } from "./engine/store.ts";
 
 export class Moderation {
   /** Moderators named on the command line: permanent for this process, and no `deop` removes them. */

@@ -1,5 +1,5 @@
 // The intake: one connection's requests on their way in, decoded, held in order, and paced by flood control.
-import { FrameTooLargeError, JsonStreamDecoder, type Frame } from "./framing.ts";
+import { FrameTooLargeError, JsonStreamDecoder, type Frame } from "../protocol/framing.ts";
 import type { Limits } from "./limits.ts";
 import { TokenBucket } from "./rate.ts";
 

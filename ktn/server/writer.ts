@@ -1,10 +1,10 @@
-// The connection's writer: every decision about how responses reach one peer lives here (protocol.md §1).
+// The connection's writer: every decision about how responses reach one peer lives here (docs/protocol.md §1).
 //
 // Bun's socket.write() sends what the kernel takes and keeps nothing, so the writer owns a queue
 // and writes the rest on drain. A peer that frames its requests with newlines reads line by line and
 // gets its responses batched once per event-loop turn. A legacy peer (bare JSON) parses whatever
 // one recv(4096) returns, so it gets one response per write, paced apart, each within 4096 bytes.
-import { encode, info, type Response } from "./responses.ts";
+import { encode, info, type Response } from "../protocol/responses.ts";
 
 /** The part of a socket the writer needs; Bun's TCP socket fits it. */
 export interface Sink {
