@@ -99,11 +99,12 @@ export class Chat {
     this.broadcast(response, room);
   }
 
-  /** Removes a message from history and tells its room; throws ChatError when there is none. */
-  deleteMessage(id: number, notice: string): void {
+  /** Removes a message from history and tells its room; returns the room's key; throws ChatError when there is none. */
+  deleteMessage(id: number, notice: string): string {
     const roomKey = this.store.deleteMessage(id);
     if (roomKey === null) throw new ChatError(`There is no message ${id}.`);
     this.announce(roomKey, notice);
+    return roomKey;
   }
 
   /** An info to everyone in a room (nobody hears it if the room is empty). */

@@ -70,7 +70,10 @@ export class Moderation {
   }
 
   deleteMessage(actor: Member, id: number): void {
-    this.chat.deleteMessage(id, `Message ${id} was deleted by ${actor.username}.`);
+    const notice = `Message ${id} was deleted by ${actor.username}.`;
+    const room = this.chat.deleteMessage(id, notice);
+    // Every request gets an answer: a moderator elsewhere is told too, as for kick and ban.
+    if (this.chat.roomName(actor).toLowerCase() !== room) actor.deliver(outgoing(info(notice)));
     log.info(`moderation: ${actor.username} deleted message ${id}`);
   }
 

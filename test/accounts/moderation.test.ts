@@ -124,6 +124,21 @@ test("delete removes a message from the next history and tells the room", async 
   expectResponse(await mod.next(), error(`There is no message ${doomed.id}.`));
 });
 
+test("a moderator in another room who deletes a message is answered too", async () => {
+  const mod = await moderator();
+  const bob = await chat.loggedIn("bob");
+  await Promise.all([mod, bob].map((peer) => peer.drain()));
+  bob.send({ request: "msg", content: "delete me" });
+  const [doomed] = await bob.take(1);
+  await mod.take(1);
+  mod.send({ request: "join", content: "elsewhere" });
+  await mod.take(2);
+  await bob.drain();
+  mod.send({ request: "delete", content: String(doomed.id) });
+  expectResponse(await mod.next(), info(`Message ${doomed.id} was deleted by mod.`));
+  expectResponse(await bob.next(), info(`Message ${doomed.id} was deleted by mod.`));
+});
+
 test("op makes a registered user a moderator and deop takes it away", async () => {
   const mod = await moderator();
   const carol = await chat.loggedIn("carol");
