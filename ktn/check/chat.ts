@@ -49,6 +49,16 @@ export function lists(answer: Received | null, name: string): boolean {
   return typeof content === "string" && new RegExp(`(^|[^A-Za-z0-9])${name}([^A-Za-z0-9]|$)`).test(content);
 }
 
+/**
+ * Asks names. The answer is the first response that lists the asker itself: a join or leave notice
+ * sent to it at the same moment never does, so it cannot pass for the answer.
+ */
+export async function askNames(asker: Peer): Promise<Received | null> {
+  await asker.quiet();
+  await asker.send({ request: "names", content: null });
+  return asker.waitFor((received) => lists(received, asker.username!));
+}
+
 /** `sender` posts a fresh text; it must reach `sender` and every one of `others`. Returns the text. */
 export async function checkMsg(run: Run, sender: Peer, others: readonly Peer[]): Promise<string> {
   const text = uniqueText("says hello");
@@ -70,10 +80,10 @@ export async function checkMsg(run: Run, sender: Peer, others: readonly Peer[]):
 
 export async function checkNames(run: Run, asker: Peer, present: readonly Peer[]): Promise<void> {
   const mark = asker.mark();
-  const answer = await asker.ask({ request: "names", content: null });
+  const answer = await askNames(asker);
   const missing = present.filter((peer) => !lists(answer, peer.username!)).map((peer) => peer.username!);
   if (missing.length === 0) return run.report.pass(CHAT_CHECKS.names);
-  const what = answer ? `${missing.join(" and ")} not in the answer` : answered(answer, run.timeoutMs);
+  const what = answer ? `${missing.join(" and ")} not in the answer` : noNames(run, asker);
   run.report.broken(CHAT_CHECKS.names, what, [asker.evidence(mark)]);
 }
 
@@ -92,16 +102,25 @@ async function expectAnswer(run: Run, spec: (typeof CHAT_CHECKS)["help"], peer: 
   run.report.broken(spec, answered(answer, run.timeoutMs), [peer.evidence(mark)]);
 }
 
-/** `leaver` logs out; `observer` must no longer see it in names. */
+/**
+ * `leaver` logs out; `observer` must no longer see it in names. The leaver's connection stays as the
+ * server leaves it until then, so a server that forgets users only when they disconnect is caught.
+ */
 export async function checkLogout(run: Run, leaver: Peer, observer: Peer): Promise<void> {
   const name = leaver.username!;
   const marks = [leaver.mark(), observer.mark()];
-  await leaver.logout();
-  const answer = await observer.ask({ request: "names", content: null });
+  await leaver.requestLogout();
+  const answer = await askNames(observer);
+  leaver.close();
   const evidence = () => [leaver.evidence(marks[0]), observer.evidence(marks[1])];
-  if (!answer) return run.report.broken(CHAT_CHECKS.logout, `names ${answered(answer, run.timeoutMs)}`, evidence());
+  if (!answer) return run.report.broken(CHAT_CHECKS.logout, noNames(run, observer), evidence());
   if (lists(answer, name)) return run.report.broken(CHAT_CHECKS.logout, `${name} logged out and is still in names`, evidence());
   run.report.pass(CHAT_CHECKS.logout);
+}
+
+/** Why a names check could not be judged. */
+export function noNames(run: Run, asker: Peer): string {
+  return `names got no answer listing ${asker.username} within ${run.timeoutMs} ms`;
 }
 
 /** Posts a text and waits (bounded) until `observer` has it; false if it never came. */

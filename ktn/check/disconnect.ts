@@ -1,6 +1,5 @@
 // Abrupt disconnect: a client that vanishes without logout leaves names, and the others still get every message.
-import { answered } from "./describe.ts";
-import { lists, post, uniqueText } from "./chat.ts";
+import { askNames, lists, noNames, post, uniqueText } from "./chat.ts";
 import { QUIET_MS, type Peer } from "./peer.ts";
 import { check } from "./report.ts";
 import type { Run } from "./run.ts";
@@ -31,12 +30,12 @@ export async function checkAbruptDisconnect(run: Run, gone: Peer, observer: Peer
   const mark = observer.mark();
   gone.abort();
   await Bun.sleep(QUIET_MS);
-  let answer = await observer.ask({ request: "names", content: null });
+  let answer = await askNames(observer);
   if (lists(answer, name)) {
     await Bun.sleep(SECOND_LOOK_MS);
-    answer = await observer.ask({ request: "names", content: null });
+    answer = await askNames(observer);
   }
-  if (!answer) run.report.broken(DISCONNECT_CHECKS.names, `names ${answered(answer, run.timeoutMs)}`, [observer.evidence(mark)]);
+  if (!answer) run.report.broken(DISCONNECT_CHECKS.names, noNames(run, observer), [observer.evidence(mark)]);
   else if (lists(answer, name)) run.report.broken(DISCONNECT_CHECKS.names, `${name} is still in names ${SECOND_LOOK_MS} ms after its connection was reset`, [observer.evidence(mark)]);
   else run.report.pass(DISCONNECT_CHECKS.names);
 

@@ -17,7 +17,19 @@ export const HARD_CASE_CHECKS = {
   long: check(TOPIC, "history-long", "survives a history over 4096 bytes", HAZARD("The course text puts no bound on history; a client reading 4096 bytes at a time must join the reads."), false),
   type: check(TOPIC, "unknown-type", "survives a response type outside the four", HAZARD("Outside the standard, but servers send them (\"names\", \"Message\")."), false),
   timestamp: check(TOPIC, "numeric-timestamp", "survives a numeric timestamp", HAZARD("Outside the standard (the timestamp is a string), but servers send seconds since 1970."), false),
+  reading: check(
+    TOPIC,
+    "kept-reading",
+    "went on reading to the end: it closed with nothing left unread",
+    "A client whose reader died on some response (a thread that threw) keeps its connection open, so only its close tells: " +
+      "a close with bytes still unread is a reset. Which response killed the reader, its screen shows (the last hard case it printed). " +
+      "Not tied to one case of the standard, so a warning.",
+    false,
+  ),
 };
+
+/** The checks of the cases put to the client, in their order. */
+const TOURED = Object.values(HARD_CASE_CHECKS).filter((spec) => spec !== HARD_CASE_CHECKS.reading);
 
 /** One hard case: the writes that make it, the first right away and each next one a moment later. */
 export interface HardCase {
@@ -25,11 +37,11 @@ export interface HardCase {
   writes: Uint8Array[];
 }
 
-const COUNT = Object.keys(HARD_CASE_CHECKS).length;
+const COUNT = TOURED.length;
 const SENDER = "ktncheck";
 const bytes = (text: string) => new TextEncoder().encode(text);
 const line = (response: unknown) => bytes(JSON.stringify(response) + "\n");
-const label = (spec: CheckSpec, what: string) => `ktn-check hard case ${Object.values(HARD_CASE_CHECKS).indexOf(spec) + 1}/${COUNT}: ${what}`;
+const label = (spec: CheckSpec, what: string) => `ktn-check hard case ${TOURED.indexOf(spec) + 1}/${COUNT}: ${what}`;
 
 /** The answer to the client's login: the info, then the history as JSON strings (the first hard case). */
 export function loginAnswer(username: string): HardCase[] {
@@ -63,11 +75,15 @@ export interface Write {
   spec: CheckSpec | null;
 }
 
-/** How the session ended: `at` the moment, `byClient` unless the grading server closed it, `afterLogout` if the client had asked to leave. */
+/**
+ * How the session ended: `at` the moment, `byClient` unless the grading server closed it,
+ * `afterLogout` if the client had asked to leave, `reset` if it closed with bytes it never read.
+ */
 export interface Ending {
   at: number;
   byClient: boolean;
   afterLogout: boolean;
+  reset: boolean;
 }
 
 /** A close this soon after a hard case, with nothing else written in between, is blamed on it. */
@@ -77,11 +93,19 @@ export function judgeHardCases(report: Report, writes: readonly Write[], ending:
   const crash = ending && ending.byClient && !ending.afterLogout ? ending : null;
   const lastBefore = crash ? writes.filter((write) => write.at <= crash.at).at(-1) : undefined;
   const blamed = lastBefore?.spec && crash!.at - lastBefore.at <= BLAME_MS ? lastBefore.spec : null;
+  judgeReading(report, ending);
   const loggedIn = writes.some((write) => write.spec !== null);
-  for (const spec of Object.values(HARD_CASE_CHECKS)) {
+  for (const spec of TOURED) {
     const put = writes.filter((write) => write.spec === spec);
     if (put.length === 0) report.warn(spec, loggedIn ? "not put: the client had left" : "not put: the client never logged in");
     else if (spec === blamed) report.broken(spec, `the client closed the connection ${Math.round(crash!.at - put.at(-1)!.at)} ms after it`);
-    else report.pass(spec, "the connection stayed open");
+    else report.pass(spec, `the connection stayed open (case ${TOURED.indexOf(spec) + 1}/${COUNT} on its screen shows how it drew it)`);
   }
+}
+
+function judgeReading(report: Report, ending: Ending | null): void {
+  const spec = HARD_CASE_CHECKS.reading;
+  if (ending?.reset) return report.broken(spec, "the connection was reset with responses still unread: the client stopped reading at some point");
+  if (ending?.byClient) return report.pass(spec, "it read everything it was sent, then closed");
+  report.pass(spec, "not seen: the grader closed the connection first, so TCP could not tell");
 }

@@ -3,6 +3,7 @@ import type { Socket } from "bun";
 import { FrameTooLargeError, JsonStreamDecoder } from "../protocol/framing.ts";
 import { asObject } from "./describe.ts";
 import type { Entry, Evidence } from "./report.ts";
+import { recentlyStalled, watchStalls } from "./stalls.ts";
 
 /** A good citizen: at most 4 requests a second on one connection (servers start limiting floods at 5). */
 const REQUEST_GAP_MS = 250;
@@ -57,6 +58,8 @@ export class Peer {
   readonly received: Received[] = [];
   /** Transcript indices of reads that held parts of two or more responses. */
   readonly mixedReads: number[] = [];
+  /** Such reads that came while the checker itself had stalled: the server may have paced them well. */
+  readonly stalledReads: number[] = [];
   /** The name this connection logged in with, until it logs out. */
   username: string | null = null;
   closed = false;
@@ -76,6 +79,7 @@ export class Peer {
 
   /** Connects within `timeoutMs`; throws ConnectError naming the reason. */
   static async connect(host: string, port: number, label: string, framing: Framing, timeoutMs: number): Promise<Peer> {
+    watchStalls();
     const peer = new Peer(label, framing, timeoutMs);
     const connecting = Bun.connect({
       hostname: host,
@@ -178,12 +182,17 @@ export class Peer {
     }
   }
 
-  /** Logs out and ends the connection: waits (bounded) for an answer or the server's close, then closes. */
-  async logout(): Promise<void> {
-    if (this.closed) return;
+  /** Asks to log out and waits (bounded) for the answer; the connection stays as the server leaves it. */
+  async requestLogout(): Promise<Received | null> {
     await this.send({ request: "logout", content: null });
     this.username = null;
-    await this.next();
+    return this.next();
+  }
+
+  /** Logs out and ends the connection: the answer, a moment for the server's close, then our close. */
+  async logout(): Promise<void> {
+    if (this.closed) return;
+    await this.requestLogout();
     await this.waitClosed(QUIET_MS * 2);
     this.close();
   }
@@ -243,7 +252,7 @@ export class Peer {
       return this.abort();
     }
     const after = this.decoder.pendingBytes;
-    if (frames.length + (after > 0 ? 1 : 0) > 1) this.mixedReads.push(read);
+    if (frames.length + (after > 0 ? 1 : 0) > 1) (recentlyStalled() ? this.stalledReads : this.mixedReads).push(read);
     for (const frame of frames) {
       const value = frame.kind === "value" ? frame.value : undefined;
       const size = frames.length === 1 ? before + bytes.length - after : Buffer.byteLength(JSON.stringify(value) ?? "") + 1;

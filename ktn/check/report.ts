@@ -13,9 +13,9 @@ export interface CheckSpec {
   strict: boolean;
 }
 
-/** Declares a check; `id` is `topic.key`, stable for CI. */
+/** Declares a check; its `id` (`before-login.refused`) is stable, for CI. */
 export function check(topic: string, key: string, title: string, why: string, strict = true): CheckSpec {
-  return { id: `${topic}.${key}`, topic, title, why, strict };
+  return { id: `${topic.replaceAll(" ", "-")}.${key}`, topic, title, why, strict };
 }
 
 /** One write or one read, exactly as it crossed the wire. */
@@ -151,7 +151,8 @@ export function formatText(title: string, outcomes: readonly Outcome[], color: b
       for (const entry of shown) lines.push(`        ${entry.direction === "sent" ? c.dim("→") : c.dim("←")} ${shorten(entry.bytes)}`);
     }
   }
-  lines.push("", paint[summarize(outcomes).failed > 0 ? "fail" : "pass"](summaryLine(summarize(outcomes))));
+  const summary = summarize(outcomes);
+  lines.push("", paint[summary.failed > 0 ? "fail" : summary.warnings > 0 ? "warn" : "pass"](summaryLine(summary)));
   return lines.join("\n") + "\n";
 }
 

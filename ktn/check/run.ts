@@ -18,6 +18,7 @@ export class Run {
   readonly report: Report;
   readonly peers: Peer[] = [];
   private readonly names = new Set<string>();
+  private opened = 0;
 
   constructor(
     readonly target: Target,
@@ -44,7 +45,7 @@ export class Run {
   /** Opens one more connection; throws ConnectError when it cannot, or when 16 are already open. */
   async connect(purpose: string, framing: Framing): Promise<Peer> {
     if (this.peers.filter((peer) => !peer.closed).length >= MAX_CONNECTIONS) throw new ConnectError(`the checker keeps to ${MAX_CONNECTIONS} connections at once`);
-    const label = `connection ${this.peers.length + 1}, ${purpose} (${framing === "line" ? "requests end with \\n" : "bare JSON, no newline"})`;
+    const label = `connection ${++this.opened}, ${purpose} (${framing === "line" ? "requests end with \\n" : "bare JSON, no newline"})`;
     const peer = await Peer.connect(this.target.host, this.target.port, label, framing, this.timeoutMs);
     this.peers.push(peer);
     return peer;

@@ -18,6 +18,12 @@ const CASE_GAP_MS = 120;
 const PART_GAP_MS = 60;
 /** After the last hard case nothing is written for a while, so a close then is blamed on it. */
 const AFTER_TOUR_MS = 400;
+/**
+ * After the goodbye the grader waits this long for the client to close first: how it closes shows
+ * whether it read everything (a close with bytes unread is a reset). Longer than clients wait for a
+ * server's close (ours: 1 s).
+ */
+const LINGER_MS = 1500;
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
 const USERNAME = /^[A-Za-z0-9]+$/;
 const HELP_TEXT = [
@@ -72,9 +78,10 @@ class ClientUnderTest {
     }
   }
 
-  /** The client closed the connection (or it broke). */
-  closed(): void {
-    if (!this.ending) this.ending = { at: performance.now(), byClient: true, afterLogout: this.logoutAsked };
+  /** The client closed the connection, or reset it (which the kernel does when it closes with bytes unread). */
+  closed(failure?: Error): void {
+    const reset = (failure as NodeJS.ErrnoException | undefined)?.code === "ECONNRESET";
+    if (!this.ending) this.ending = { at: performance.now(), byClient: true, afterLogout: this.logoutAsked, reset };
     this.drained?.();
     this.onEnd();
   }
@@ -89,7 +96,7 @@ class ClientUnderTest {
   /** Ends the session from this side: after a logout, or when the grader is stopped. */
   finish(afterLogout: boolean): void {
     if (this.ending) return;
-    this.ending = { at: performance.now(), byClient: false, afterLogout };
+    this.ending = { at: performance.now(), byClient: false, afterLogout, reset: false };
     this.socket.end();
     this.onEnd();
   }
@@ -142,7 +149,7 @@ class ClientUnderTest {
         await this.write(next.bytes);
       }
       this.lastWriteAt = performance.now();
-      if (next.end) this.finish(true);
+      if (next.end) setTimeout(() => this.finish(true), LINGER_MS);
     }
     this.pumping = false;
   }
@@ -192,8 +199,8 @@ export function startGradingServer(host: string, port: number): GradingServer {
       },
       data: (socket, chunk) => socket.data?.receive(chunk),
       drain: (socket) => socket.data?.drain(),
-      close: (socket) => socket.data?.closed(),
-      error: (socket) => socket.data?.closed(),
+      close: (socket, failure) => socket.data?.closed(failure),
+      error: (socket, failure) => socket.data?.closed(failure),
     },
   });
   return {
