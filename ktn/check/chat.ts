@@ -40,7 +40,7 @@ export function uniqueText(what: string): string {
   return `ktn-check ${what} ${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export const isMessage = (text: string) => (received: Received) => isA(received, "message") && fields(received)?.content === text;
+const isMessage = (text: string) => (received: Received) => isA(received, "message") && fields(received)?.content === text;
 
 /** Whether a names answer (a sentence or a list) holds this name as a whole word. */
 export function lists(answer: Received | null, name: string): boolean {

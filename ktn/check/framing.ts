@@ -9,7 +9,7 @@ import type { Run } from "./run.ts";
 const TOPIC = "framing";
 const SILENT = "The course text says nothing on framing (how payloads are delimited on the stream, how long one may be), so this warns, never fails:";
 /** The read most course clients make, `recv(4096)`, then one json.loads on what it returned. */
-export const COURSE_READ_BYTES = 4096;
+const COURSE_READ_BYTES = 4096;
 
 export const FRAMING_CHECKS = {
   joined: check(TOPIC, "joined", "two requests in one TCP segment are both answered", `${SILENT} clients send bare json.dumps output, and two quick requests can share a segment.`, false),
@@ -34,7 +34,7 @@ export const FRAMING_CHECKS = {
 
 const HELP = JSON.stringify({ request: "help", content: null });
 
-/** The request-side probes, each on its own connection before anyone logs in. */
+/** The request-side probes, each on its own connection before anyone logs in; each lets a greeting pass first. */
 export async function checkRequestFraming(run: Run): Promise<void> {
   await Promise.all([
     run.probe([FRAMING_CHECKS.joined], () => joined(run)),
@@ -46,6 +46,7 @@ export async function checkRequestFraming(run: Run): Promise<void> {
 
 async function joined(run: Run): Promise<void> {
   const peer = await run.connect("two helps in one write", "bare");
+  await peer.quiet();
   await peer.sendRaw(HELP + HELP, 2);
   const first = await peer.next();
   const second = await peer.next();
@@ -59,6 +60,7 @@ const SPLIT_PAUSE_MS = 100;
 async function split(run: Run): Promise<void> {
   const peer = await run.connect("help split in two writes", "bare");
   const middle = HELP.indexOf("help") + 2;
+  await peer.quiet();
   await peer.sendRaw(HELP.slice(0, middle), 0);
   await Bun.sleep(SPLIT_PAUSE_MS);
   await peer.sendRaw(HELP.slice(middle));
@@ -67,6 +69,7 @@ async function split(run: Run): Promise<void> {
 
 async function answeredOnce(run: Run, spec: (typeof FRAMING_CHECKS)["newline"], framing: "line" | "bare"): Promise<void> {
   const peer = await run.connect(framing === "line" ? "help with a newline" : "help with no newline", framing);
+  await peer.quiet();
   await peer.send({ request: "help", content: null });
   judgeSingleInfo(run, spec, peer, await answers(peer));
 }
@@ -84,10 +87,10 @@ function judgeSingleInfo(run: Run, spec: (typeof FRAMING_CHECKS)["newline"], pee
 }
 
 /** Messages long enough that five of them make a history no single course read can hold. */
-export const LONG_MESSAGE_COUNT = 5;
+const LONG_MESSAGE_COUNT = 5;
 const LONG_MESSAGE_CHARS = 900;
 
-export function longMessage(index: number): string {
+function longMessage(index: number): string {
   const text = `ktn-check long history ${index + 1}/${LONG_MESSAGE_COUNT}: `;
   return text + "the quick brown fox jumps over the lazy dog. ".repeat(30).slice(0, LONG_MESSAGE_CHARS - text.length);
 }

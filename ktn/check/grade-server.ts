@@ -10,7 +10,7 @@ import { judgeResponses, RESPONSE_CHECKS } from "./structure.ts";
 import { checkUsernames, USERNAME_CHECKS } from "./usernames.ts";
 
 /** Every check, in the order the report lists them. */
-export const SERVER_CHECKS = [
+const SERVER_CHECKS = [
   ...Object.values(RESPONSE_CHECKS),
   ...Object.values(LOGIN_CHECKS),
   ...Object.values(USERNAME_CHECKS),

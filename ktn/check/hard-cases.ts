@@ -87,7 +87,7 @@ export interface Ending {
 }
 
 /** A close this soon after a hard case, with nothing else written in between, is blamed on it. */
-export const BLAME_MS = 1000;
+const BLAME_MS = 1000;
 
 export function judgeHardCases(report: Report, writes: readonly Write[], ending: Ending | null): void {
   const crash = ending && ending.byClient && !ending.afterLogout ? ending : null;
@@ -106,6 +106,7 @@ export function judgeHardCases(report: Report, writes: readonly Write[], ending:
 function judgeReading(report: Report, ending: Ending | null): void {
   const spec = HARD_CASE_CHECKS.reading;
   if (ending?.reset) return report.broken(spec, "the connection was reset with responses still unread: the client stopped reading at some point");
-  if (ending?.byClient) return report.pass(spec, "it read everything it was sent, then closed");
+  if (!ending) return report.warn(spec, "not seen: no client connected");
+  if (ending.byClient) return report.pass(spec, "it read everything it was sent, then closed");
   report.pass(spec, "not seen: the grader closed the connection first, so TCP could not tell");
 }

@@ -1,9 +1,9 @@
 // Login: a valid name is answered, not with an error, then a history of the earlier messages; a taken name is refused.
-import { asResponse, fields, type LoginAnswer, type Peer } from "./peer.ts";
+import { fields, type LoginAnswer, type Peer } from "./peer.ts";
 import { check } from "./report.ts";
 import type { Run } from "./run.ts";
 import { decodeEntry } from "./structure.ts";
-import { describe } from "./describe.ts";
+import { asObject, describe } from "./describe.ts";
 
 const TOPIC = "login";
 
@@ -56,7 +56,7 @@ function judgeHistory(run: Run, peer: Peer, mark: number, { history }: LoginAnsw
   const content = fields(history)!.content;
   if (!Array.isArray(content)) return run.report.broken(spec, `history content is ${describe(content)}`, evidence());
   const entries = content.map(decodeEntry);
-  const stray = entries.findIndex((entry) => asResponse(entry)?.response !== "message");
+  const stray = entries.findIndex((entry) => asObject(entry)?.response !== "message");
   if (stray >= 0) return run.report.broken(spec, `entry ${stray + 1} is not a message response: ${describe(content[stray])}`, evidence());
   const contents = entries.map((entry) => (entry as { content?: unknown }).content);
   const positions = earlier.map((text) => contents.lastIndexOf(text));

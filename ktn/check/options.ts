@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 
 /** Long enough for a slow server on a far network, short enough that a silent one costs seconds. */
-export const DEFAULT_TIMEOUT_MS = 3000;
+const DEFAULT_TIMEOUT_MS = 3000;
 
 interface Output {
   json: boolean;
@@ -24,9 +24,9 @@ export interface ClientGrading extends Output {
   port: number;
 }
 
-export type CheckSettings = ServerGrading | ClientGrading;
+type CheckSettings = ServerGrading | ClientGrading;
 
-export function checkUsage(): string {
+function checkUsage(): string {
   return [
     "Usage: bun check.ts HOST PORT [--json] [--timeout MS] [--no-color]   grade the KTN server at HOST:PORT",
     "       bun check.ts --serve PORT [--host H] [--json] [--no-color]  grade the KTN client that connects",

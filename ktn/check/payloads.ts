@@ -44,7 +44,8 @@ export function judgePayloads(report: Report, payloads: readonly Payload[]): voi
   const badShapes = payloads.map((payload) => ({ payload, fault: shapeFault(payload) })).filter(({ fault }) => fault !== null);
   const requests = payloads.map((payload) => asObject(payload.value)?.request).filter((request) => typeof request === "string");
   const sent = `${payloads.length} payloads: ${requests.join(", ") || "none"}`;
-  if (badShapes.length === 0) report.pass(PAYLOAD_CHECKS.shape, sent);
+  if (payloads.length === 0) report.broken(PAYLOAD_CHECKS.shape, "nothing to grade: no client connected, or it sent nothing");
+  else if (badShapes.length === 0) report.pass(PAYLOAD_CHECKS.shape, sent);
   else report.broken(PAYLOAD_CHECKS.shape, `${badShapes[0]!.fault} (${sent})`, badShapes.slice(0, 3).map(({ payload }) => payload.evidence));
   for (const kind of ["login", "msg", "names", "help", "logout"] as const) judgeKind(report, PAYLOAD_CHECKS[kind], kind, payloads);
 }

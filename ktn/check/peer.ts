@@ -36,15 +36,12 @@ export interface LoginAnswer {
   refused: Received | null;
 }
 
-export type Response = { timestamp?: unknown; sender?: unknown; response?: unknown; content?: unknown };
+/** A response's keys, none of them trusted yet. */
+export type ResponseFields = { timestamp?: unknown; sender?: unknown; response?: unknown; content?: unknown };
 
-/** A value as a response-shaped object, or null when it is not an object. */
-export function asResponse(value: unknown): Response | null {
-  return asObject(value);
-}
-
-export function fields(received: Received | null): Response | null {
-  return asResponse(received?.value);
+/** What arrived, as an object whose keys can be looked at; null when it is not an object. */
+export function fields(received: Received | null): ResponseFields | null {
+  return asObject(received?.value);
 }
 
 export function isA(received: Received | null, kind: string): boolean {

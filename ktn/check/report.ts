@@ -82,13 +82,13 @@ export class Report {
   }
 }
 
-export interface Summary {
+interface Summary {
   passed: number;
   failed: number;
   warnings: number;
 }
 
-export function summarize(outcomes: readonly Outcome[]): Summary {
+function summarize(outcomes: readonly Outcome[]): Summary {
   const count = (verdict: Verdict) => outcomes.filter((outcome) => outcome.verdict === verdict).length;
   return { passed: count("pass"), failed: count("fail"), warnings: count("warn") };
 }
@@ -98,7 +98,7 @@ export function exitCode(outcomes: readonly Outcome[]): number {
   return summarize(outcomes).failed > 0 ? 1 : 0;
 }
 
-export function summaryLine({ passed, failed, warnings }: Summary): string {
+function summaryLine({ passed, failed, warnings }: Summary): string {
   return `${passed} passed, ${failed} failed, ${warnings} warning${warnings === 1 ? "" : "s"}`;
 }
 
@@ -110,7 +110,7 @@ const SHOWN_ENTRIES = 12;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Bytes as printable text: control characters escaped (`\n` stays visible), bytes that are not UTF-8 as `\xNN`. */
-export function showBytes(bytes: Uint8Array): string {
+function showBytes(bytes: Uint8Array): string {
   let text: string;
   try {
     text = utf8.decode(bytes);

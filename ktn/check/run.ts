@@ -3,7 +3,7 @@ import { ConnectError, Peer, type Framing } from "./peer.ts";
 import { Report, type CheckSpec } from "./report.ts";
 
 /** Servers commonly allow 16 connections from one address; the checker never needs more. */
-export const MAX_CONNECTIONS = 16;
+const MAX_CONNECTIONS = 16;
 
 export interface Target {
   host: string;

@@ -8,7 +8,7 @@ import { judgePayloads, PAYLOAD_CHECKS, type Payload } from "./payloads.ts";
 import { Report, type CheckSpec, type Outcome } from "./report.ts";
 
 /** Every check of a client's grading, in the order the report lists them. */
-export const CLIENT_CHECKS = [...Object.values(PAYLOAD_CHECKS), ...Object.values(HARD_CASE_CHECKS)];
+const CLIENT_CHECKS = [...Object.values(PAYLOAD_CHECKS), ...Object.values(HARD_CASE_CHECKS)];
 
 /** Like a careful server: one response per write, a little apart, so that only the hard cases join or split responses. */
 const RESPONSE_GAP_MS = 30;

@@ -1,6 +1,6 @@
 // Responses: every response the run saw, history entries included, has the course's four keys with the right types.
-import { asResponse, fields, type Peer, type Received } from "./peer.ts";
-import { describe } from "./describe.ts";
+import { fields, type Peer, type Received } from "./peer.ts";
+import { asObject, describe } from "./describe.ts";
 import { check, type Evidence } from "./report.ts";
 import type { Run } from "./run.ts";
 
@@ -20,13 +20,13 @@ export const RESPONSE_CHECKS = {
   ),
 };
 
-export const RESPONSE_TYPES = ["error", "info", "message", "history"];
+const RESPONSE_TYPES = ["error", "info", "message", "history"];
 
 type Fault = keyof typeof RESPONSE_CHECKS;
 
 /** What is wrong with one response, check by check (nothing: it is well-formed). */
-export function faultsOf(value: unknown): Partial<Record<Fault, string>> {
-  const response = asResponse(value);
+function faultsOf(value: unknown): Partial<Record<Fault, string>> {
+  const response = asObject(value);
   if (!response) return { json: `not an object: ${JSON.stringify(value)}` };
   const faults: Partial<Record<Fault, string>> = {};
   if (typeof response.timestamp !== "string") faults.timestamp = `timestamp is ${describe(response.timestamp)}`;

@@ -145,3 +145,14 @@ test.concurrent("a client that stops reading but stays connected (a dead reader 
   );
   expect(code).toBe(0);
 });
+
+test.concurrent("Ctrl-C before any client came ends the grading with what was seen: nothing to grade, exit 1", async () => {
+  const checker = new CheckProcess(["--serve", "0", "--json"]);
+  await checker.port();
+  checker.signal("SIGINT");
+  const { code, stdout } = await checker.finished;
+  const report = JSON.parse(stdout) as JsonReport;
+  expect(report.checks[0]).toMatchObject({ id: "payloads.shape", verdict: "fail", detail: "nothing to grade: no client connected, or it sent nothing" });
+  expect(report.summary).toEqual({ passed: 0, failed: 1, warnings: report.checks.length - 1 });
+  expect(code).toBe(1);
+});

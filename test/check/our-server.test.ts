@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { startTestServer } from "../support/wire.ts";
 import { notPassed, runCheck, runJsonCheck } from "./check-process.ts";
 
-test("our server passes every check with no warning, in well under 60 s", async () => {
+test.concurrent("our server passes every check with no warning, in well under 60 s", async () => {
   const server = await startTestServer();
   try {
     const { code, report, stderr } = await runJsonCheck(["127.0.0.1", String(server.port)]);
@@ -18,7 +18,7 @@ test("our server passes every check with no warning, in well under 60 s", async 
   }
 });
 
-test("the text report groups the checks by topic and ends with the summary line", async () => {
+test.concurrent("the text report groups the checks by topic and ends with the summary line", async () => {
   const server = await startTestServer();
   try {
     const { code, stdout } = await runCheck(["127.0.0.1", String(server.port)]);
