@@ -69,6 +69,11 @@ export class Session implements RequestContext, Member {
     this.intake.receive(chunk);
   }
 
+  /** A WebSocket message: one whole request. */
+  receiveMessage(data: string | Uint8Array): void {
+    this.intake.receiveMessage(data);
+  }
+
   private handle(frame: Frame): boolean | Promise<boolean> {
     this.writer.lineFramed = this.intake.newlineFramed;
     if (frame.kind === "value") return dispatch(this.scope.commands, this, frame.value);

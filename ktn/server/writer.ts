@@ -10,6 +10,8 @@ import { encode, info, type Response } from "../protocol/responses.ts";
 export interface Sink {
   write(data: Uint8Array): number;
   end(): void;
+  /** Each write is one message to the peer (a WebSocket frame): one response per write, whole and unpaced. */
+  readonly messages?: boolean;
 }
 
 /** A response together with its wire bytes, so a broadcast is serialized once for every recipient. */
@@ -91,7 +93,7 @@ export class ResponseWriter {
 
   send(out: Outgoing): void {
     if (this.closed || this.closing) return;
-    if (this.lineFramed) {
+    if (this.lineFramed || this.sink.messages) {
       this.queue.push(out.bytes);
       this.queuedBytes += out.bytes.length;
     } else {
@@ -142,8 +144,15 @@ export class ResponseWriter {
 
   flush(): void {
     if (this.closed || this.unsent || this.gapTimer) return;
+    if (this.sink.messages) return this.flushMessages();
     if (this.queue.length === 0) return this.endIfClosing();
     if (this.writeOut(this.lineFramed ? this.takeAll() : this.takeOne())) this.afterWrite();
+  }
+
+  /** A message peer frames each response itself, so each goes out alone, never batched with the next. */
+  private flushMessages(): void {
+    while (this.queue.length > 0) if (!this.writeOut(this.takeOne())) return;
+    this.endIfClosing();
   }
 
   /**

@@ -92,7 +92,7 @@ test("a TLS server answers nothing to a plain-TCP client", async () => {
 });
 
 test("--tls-cert without --tls-key is a usage error", async () => {
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "..", "..", "server.ts"), "--tls-cert", cert], { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", join(import.meta.dir, "..", "..", "server.ts"), "--http-port", "off", "--tls-cert", cert], { stdout: "ignore", stderr: "pipe" });
   expect(await proc.exited).toBe(2);
   expect(await new Response(proc.stderr).text()).toContain("--tls-cert and --tls-key go together");
 });
