@@ -1,26 +1,20 @@
 // The web port (docs/protocol.md §14): the page, /ws only for this server's own pages, 404 for the rest, TLS, and the --http-port flag.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startServer } from "../../ktn/server/listener.ts";
 import { DEFAULT_HTTP_PORT, parseServerArgs } from "../../ktn/server/options.ts";
-import { expectResponses, history, welcome } from "../support/conformance.ts";
+import { expectResponses, history, useServer, welcome } from "../support/conformance.ts";
+import { useCertificate } from "../support/certificate.ts";
 import { spawnServer } from "../support/process.ts";
 import { startTestServer } from "../support/wire.ts";
-import { rawHttp, useWebServer, WsPeer } from "./ws-peer.ts";
+import { rawHttp, useWebSockets, WsPeer } from "./ws-peer.ts";
 
-const chat = useWebServer();
-const base = () => `http://127.0.0.1:${chat.webPort}`;
+const chat = useServer({ web: { port: 0 } });
+const web = useWebSockets(chat);
+const base = () => `http://127.0.0.1:${web.webPort}`;
 
-const dir = mkdtempSync(join(tmpdir(), "ktn-web-tls-"));
-const cert = join(dir, "cert.pem");
-const key = join(dir, "key.pem");
-beforeAll(async () => {
-  const openssl = Bun.spawn(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"], { stdout: "ignore", stderr: "pipe" });
-  if ((await openssl.exited) !== 0) throw new Error(`openssl failed: ${await new Response(openssl.stderr).text()}`);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { cert, key } = useCertificate("web-tls");
 
 /** The upgrade request a browser sends, from the page at `origin` (none when null). */
 const upgrade = (port: number, origin: string | null) =>
@@ -56,17 +50,17 @@ test("GET / is the chat page, with the log, the labelled inputs, and only assets
 });
 
 test("/ws opens for the page's own origin and speaks the chat", async () => {
-  const peer = await chat.ws();
+  const peer = await web.ws();
   expectResponses(await peer.login("alice"), [welcome("alice"), history([])]);
 });
 
 test("/ws refuses another origin, or none, with 403 and no session", async () => {
-  for (const origin of ["http://evil.example", `http://127.0.0.1:${chat.webPort + 1}`, `https://127.0.0.1:${chat.webPort}`, "null", null]) {
-    const answer = await rawHttp(chat.webPort, `${upgrade(chat.webPort, origin)}\nConnection: close`);
+  for (const origin of ["http://evil.example", `http://127.0.0.1:${web.webPort + 1}`, `https://127.0.0.1:${web.webPort}`, "null", null]) {
+    const answer = await rawHttp(web.webPort, `${upgrade(web.webPort, origin)}\nConnection: close`);
     expect(answer.status).toBe(403);
     expect(answer.text).toContain("Forbidden");
   }
-  await expect(WsPeer.connect(chat.webPort, { origin: "http://evil.example" })).rejects.toThrow();
+  await expect(WsPeer.connect(web.webPort, { origin: "http://evil.example" })).rejects.toThrow();
 });
 
 test("GET /ws without an upgrade is 426", async () => {
@@ -82,7 +76,7 @@ test("every other path is 404, with no listing, no file from disk and no stack t
   }
   // Written by hand so no client tidies the path before it reaches the server.
   for (const path of ["/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fpackage.json", "//etc/passwd", "/./server.ts"]) {
-    const answer = await rawHttp(chat.webPort, `GET ${path} HTTP/1.1\nHost: 127.0.0.1\nConnection: close`);
+    const answer = await rawHttp(web.webPort, `GET ${path} HTTP/1.1\nHost: 127.0.0.1\nConnection: close`);
     expect(answer.status).toBe(404);
     expect(answer.text).not.toContain("root:");
     expect(answer.text).not.toMatch(/\bat .*\.ts:\d+/);
@@ -115,7 +109,7 @@ test("the default port, when taken, is skipped: the chat runs without the web cl
   try {
     const server = await startTestServer({ web: { port: holder.port, optional: true } });
     expect(server.web).toBeNull();
-    const peer = await chat.tcp();
+    const peer = await chat.connect();
     expect(peer.closed).toBe(false);
     server.stop();
   } finally {

@@ -2,7 +2,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { RunningServer } from "../../ktn/server/listener.ts";
 import type { Limits } from "../../ktn/server/limits.ts";
-import { error, expectResponse, joined, left, message } from "../support/conformance.ts";
+import { error, expectResponse, left, message } from "../support/conformance.ts";
 import { RawPeer, startTestServer } from "../support/wire.ts";
 import { WsPeer } from "./ws-peer.ts";
 
