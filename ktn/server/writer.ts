@@ -4,6 +4,7 @@
 // and writes the rest on drain. A peer that frames its requests with newlines reads line by line and
 // gets its responses batched once per event-loop turn. A legacy peer (bare JSON) parses whatever
 // one recv(4096) returns, so it gets one response per write, paced apart, each within 4096 bytes.
+// A WebSocket peer (a sink that says `messages`) gets each response as one write, one frame, whole.
 import { encode, info, type Response } from "../protocol/responses.ts";
 
 /** The part of a socket the writer needs; Bun's TCP socket fits it. */

@@ -1,7 +1,7 @@
 // The page in a real browser (headless Chromium): two browser users and a TCP user chat, switch rooms, whisper, and reconnect.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Locator, Page } from "playwright-core";
-import type { RunningServer } from "../../ktn/server/listener.ts";
+import type { RunningServer, ServerOptions } from "../../ktn/server/listener.ts";
 import { MemoryStore } from "../../ktn/server/engine/store.ts";
 import { expectResponse, message } from "../support/conformance.ts";
 import { RawPeer, startTestServer } from "../support/wire.ts";
@@ -15,12 +15,17 @@ let server: RunningServer;
 let browser: RunningBrowser;
 let alice: Page;
 let bob: Page;
+/** A registered name, logged in with its password: a moderator. */
+let dave: Page;
 let carol: RawPeer;
 /** Every dialog any page opened: a script that ran would have opened one. */
 const dialogs: string[] = [];
 const pageErrors: string[] = [];
 
 const url = () => server.web!.url;
+
+/** `dave` is registered (and a moderator), so a reconnect must ask for his password. */
+const serverOptions = (webPort: number): ServerOptions => ({ web: { port: webPort }, store, ops: ["dave"], limits: { failedLoginDelayMs: 0 } });
 
 async function openPage(): Promise<Page> {
   const context = await browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -77,7 +82,7 @@ const focused = (page: Page) => page.evaluate(() => document.activeElement?.id);
 beforeAll(async () => {
   store = new MemoryStore(1000);
   store.saveAccount("dave", await Bun.password.hash("dave's long password"));
-  server = await startTestServer({ web: { port: 0 }, store, limits: { failedLoginDelayMs: 0 } });
+  server = await startTestServer(serverOptions(0));
   browser = await startBrowser();
   alice = await openPage();
   bob = await openPage();
@@ -187,8 +192,10 @@ test("after the server restarts on the same port, the page reconnects and logs i
   const webPort = server.web!.port;
   carol.abort();
   await server.shutdown();
-  await alice.locator("#status", { hasText: "Reconnecting in" }).waitFor();
-  server = await startTestServer({ web: { port: webPort }, store, limits: { failedLoginDelayMs: 0 } });
+  await alice.locator("#status", { hasText: "Reconnecting in 1 s" }).waitFor();
+  // The first attempt finds nobody listening, so the next waits twice as long.
+  await alice.locator("#status", { hasText: "Reconnecting in 2 s" }).waitFor({ timeout: 4000 });
+  server = await startTestServer(serverOptions(webPort));
   await alice.locator("#status", { hasText: "Connected as alice" }).waitFor({ timeout: 8000 });
   await bob.locator("#status", { hasText: "Connected as bob" }).waitFor({ timeout: 8000 });
   carol = await RawPeer.connect(server.port);
@@ -206,13 +213,13 @@ test("after the server restarts on the same port, the page reconnects and logs i
 });
 
 test("a registered name is asked for its password again after a reconnect, and the page keeps none", async () => {
-  const dave = await openPage();
+  dave = await openPage();
   await logIn(dave, "dave", "dave's long password");
   expect(await dave.getByLabel("Password").inputValue()).toBe("");
   const webPort = server.web!.port;
   carol.abort();
   server.stop();
-  server = await startTestServer({ web: { port: webPort }, store, limits: { failedLoginDelayMs: 0 } });
+  server = await startTestServer(serverOptions(webPort));
   await dave.locator("#login-error", { hasText: "enter its password" }).waitFor({ timeout: 8000 });
   expect(await focused(dave)).toBe("password");
   expect(await dave.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)).toBe("{}{}");
@@ -223,6 +230,16 @@ test("a registered name is asked for its password again after a reconnect, and t
   await carol.login("carol");
   carol.send({ request: "names", content: null });
   expect((await carol.next()).content).toContain("dave");
+});
+
+test("a moderator in the browser kicks a browser user: it is told why and does not come back by itself", async () => {
+  await say(dave, "/kick bob enough");
+  await bob.locator("#login-error", { hasText: "You were kicked by dave: enough" }).waitFor();
+  expect(await textOf(bob, "#status")).toBe("Offline");
+  await lastLine(alice, "bob was kicked by dave: enough").waitFor();
+  await Bun.sleep(1500); // past the first reconnect delay
+  expect(await textOf(bob, "#status")).toBe("Offline");
+  expect(await people(alice)).not.toContain("bob");
 });
 
 test("the page fits 360 px and 1440 px without sideways scrolling, and follows prefers-color-scheme", async () => {
