@@ -95,10 +95,14 @@ function received(response: Response): void {
   }
   if (answered && quiet[answered] > 0) quiet[answered]--;
   else conversation.show(response);
-  renderPanel();
+  if (roster.revision !== drawn) renderPanel();
 }
 
+/** The roster revision the panel shows. */
+let drawn = -1;
+
 function renderPanel(): void {
+  drawn = roster.revision;
   ui.room.textContent = roster.room;
   ui.people.replaceChildren(...roster.people.map(personItem));
   const rooms = roster.rooms.some((room) => room.name.toLowerCase() === roster.room.toLowerCase())

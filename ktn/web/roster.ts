@@ -22,6 +22,8 @@ export class Roster {
   room = "lobby";
   people: string[] = [];
   rooms: RoomEntry[] = [];
+  /** Counts changes, so the panel is drawn again only when something in it changed. */
+  revision = 0;
 
   /** Updates the facts from one response and says whether it answered `names` or `rooms`. */
   absorb(response: Response): Absorbed {
@@ -31,9 +33,11 @@ export class Roster {
     let match;
     if ((match = text.match(NAMES))) {
       this.people = match[1]!.split(", ").filter(Boolean);
+      this.revision++;
       return "names";
     }
     if ((match = text.match(ROOMS))) {
+      this.revision++;
       this.rooms = match[1]!.split(", ").flatMap((entry) => {
         const room = entry.match(ROOM_ENTRY);
         return room ? [{ name: room[1]!, members: Number(room[2]) }] : [];
@@ -41,8 +45,14 @@ export class Roster {
       this.room = match[2]!;
       return "rooms";
     }
-    if ((match = text.match(ARRIVED)) && !this.has(match[1]!)) this.people.push(match[1]!);
-    else if ((match = text.match(DEPARTED))) this.people = this.people.filter((name) => name.toLowerCase() !== match![1]!.toLowerCase());
+    if ((match = text.match(ARRIVED)) && !this.has(match[1]!)) {
+      this.people.push(match[1]!);
+      this.revision++;
+    } else if ((match = text.match(DEPARTED))) {
+      const gone = match[1]!.toLowerCase();
+      this.people = this.people.filter((name) => name.toLowerCase() !== gone);
+      this.revision++;
+    }
     return null;
   }
 
@@ -50,6 +60,7 @@ export class Roster {
   moved(room: string): void {
     this.room = room;
     this.people = [];
+    this.revision++;
   }
 
   private has(name: string): boolean {
