@@ -3,17 +3,10 @@ import { expect, test } from "bun:test";
 import { nickClass, NICK_COLOURS } from "../../ktn/web/conversation.ts";
 import { requestFor } from "../../ktn/web/input.ts";
 import { Roster } from "../../ktn/web/roster.ts";
-import { MemoryStore } from "../../ktn/server/engine/store.ts";
 import { useServer } from "../support/conformance.ts";
-import { useWebSockets, type WsPeer } from "./ws-peer.ts";
+import { MODERATOR_PASSWORD, useWebSockets, withModerator, type WsPeer } from "./ws-peer.ts";
 
-const PASSWORD = "moderator password";
-const HASH = await Bun.password.hash(PASSWORD);
-const chat = useServer(async () => {
-  const store = new MemoryStore(1000);
-  store.saveAccount("mod", HASH);
-  return { store, ops: ["mod"], limits: { failedLoginDelayMs: 0 }, web: { port: 0 } };
-});
+const chat = useServer(withModerator);
 const web = useWebSockets(chat);
 
 test("the message box: plain text is a msg, /word rest any request, //text a message starting with a slash", () => {
@@ -51,7 +44,7 @@ test("the side panel follows what this server says: names, rooms, joins, moves, 
 
   const bob = await chat.loggedIn("bob");
   const mod = await chat.connect();
-  mod.send({ request: "login", content: `mod ${PASSWORD}` });
+  mod.send({ request: "login", content: `mod ${MODERATOR_PASSWORD}` });
   await mod.take(2);
   await feed(roster, alice, 2); // bob joined, mod joined
   expect(roster.people).toEqual(["alice", "bob", "mod"]);

@@ -2,18 +2,10 @@
 import { expect, test } from "bun:test";
 import { DEFAULT_LIMITS } from "../../ktn/server/limits.ts";
 import { helpText, loadCommands } from "../../ktn/server/registry.ts";
-import { MemoryStore } from "../../ktn/server/engine/store.ts";
 import { error, expectResponse, expectResponses, history, info, joined, left, message, notLoggedIn, useServer, welcome } from "../support/conformance.ts";
-import { useWebSockets } from "./ws-peer.ts";
+import { MODERATOR_PASSWORD, useWebSockets, withModerator } from "./ws-peer.ts";
 
-const PASSWORD = "moderator password";
-const HASH = await Bun.password.hash(PASSWORD);
-/** `mod` is registered before the server starts, as --op requires. */
-const chat = useServer(async () => {
-  const store = new MemoryStore(1000);
-  store.saveAccount("mod", HASH);
-  return { store, ops: ["mod"], limits: { failedLoginDelayMs: 0 }, web: { port: 0 } };
-});
+const chat = useServer(withModerator);
 const web = useWebSockets(chat);
 
 const MALFORMED = 'Requests are JSON objects: {"request": <string>, "content": <string or null>}.';
@@ -158,7 +150,7 @@ test("rooms: a WebSocket user joins a room a TCP user is in, and they hear each 
 
 test("a moderator on TCP kicks a WebSocket user: it gets the error, then a clean close", async () => {
   const mod = await chat.connect();
-  mod.send({ request: "login", content: `mod ${PASSWORD}` });
+  mod.send({ request: "login", content: `mod ${MODERATOR_PASSWORD}` });
   expect((await mod.take(2))[0].content).toBe("Login successful. Welcome, mod!");
   const troll = await web.wsLoggedIn("troll");
   await mod.next(); // troll joined

@@ -1,5 +1,7 @@
-// Test support for the web transport: WebSocket peers that keep every frame exactly as it came, and raw HTTP requests.
+// Test support for the web transport: WebSocket peers that keep every frame exactly as it came, a server with a moderator, raw HTTP.
 import { afterEach } from "bun:test";
+import { MemoryStore } from "../../ktn/server/engine/store.ts";
+import type { ServerOptions } from "../../ktn/server/listener.ts";
 import { logIn, type TestServer } from "../support/conformance.ts";
 import { Inbox } from "../support/inbox.ts";
 
@@ -79,6 +81,16 @@ export function useWebSockets(chat: TestServer): WebSockets {
     },
   };
   return sockets;
+}
+
+export const MODERATOR_PASSWORD = "moderator password";
+const moderatorHash = Bun.password.hash(MODERATOR_PASSWORD);
+
+/** A fresh server with a web port, where `mod` is registered before start (as --op requires) and a moderator. */
+export async function withModerator(): Promise<ServerOptions> {
+  const store = new MemoryStore(1000);
+  store.saveAccount("mod", await moderatorHash);
+  return { store, ops: ["mod"], limits: { failedLoginDelayMs: 0 }, web: { port: 0 } };
 }
 
 /** An HTTP/1.1 request written by hand, so the path reaches the server exactly as given (no URL clean-up). */
