@@ -79,6 +79,7 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
 function webPort(text: string | undefined): WebOptions | undefined {
   if (text === undefined) return { port: DEFAULT_HTTP_PORT, optional: true };
   if (text === "off") return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--http-port must be a port from 0 to 65535, or off, not '${text}'`);
   return { port: wholeNumber("--http-port", text, 0, 65535) };
 }
 

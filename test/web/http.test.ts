@@ -137,7 +137,8 @@ test("--http-port: 8080 by default and skipped when taken, a number is required,
   expect(parseServerArgs(["--http-port", "0"])!.web).toEqual({ port: 0 });
   expect(parseServerArgs(["--http-port", "8081"])!.web).toEqual({ port: 8081 });
   expect(parseServerArgs(["--http-port", "off"])!.web).toBeUndefined();
-  expect(() => parseServerArgs(["--http-port", "web"])).toThrow("--http-port must be a whole number from 0 to 65535, not 'web'");
+  expect(() => parseServerArgs(["--http-port", "web"])).toThrow("--http-port must be a port from 0 to 65535, or off, not 'web'");
+  expect(() => parseServerArgs(["--http-port", "70000"])).toThrow("--http-port must be a whole number from 0 to 65535, not '70000'");
 });
 
 test("bun server.ts --http-port 0 logs the page's address and serves it; a taken port asked for is exit 1", async () => {
