@@ -30,8 +30,8 @@ export function serverResponse(response: Exclude<ResponseType, "message">, conte
 export const info = (content: string) => serverResponse("info", content);
 export const error = (content: string) => serverResponse("error", content);
 
-export function message(sender: string, content: string): Response {
-  return { timestamp: timestamp(), sender, response: "message", content };
+export function message(sender: string, content: string, at = timestamp()): Response {
+  return { timestamp: at, sender, response: "message", content };
 }
 
 /** History content is a list of JSON-encoded message responses (the course hint), oldest first. */
@@ -41,5 +41,10 @@ export function history(messages: readonly string[]): Response {
 
 /** The wire form: compact JSON and a newline, harmless to `json.loads` and handy for line readers. */
 export function encode(response: Response): string {
-  return JSON.stringify(response) + "\n";
+  return encodeJson(JSON.stringify(response));
+}
+
+/** The wire form of a response already JSON-encoded (a stored message shares its stringify with the wire). */
+export function encodeJson(json: string): string {
+  return json + "\n";
 }

@@ -4,7 +4,8 @@
 // and writes the rest on drain. A peer that frames its requests with newlines reads line by line and
 // gets its responses batched once per event-loop turn. A legacy peer (bare JSON) parses whatever
 // one recv(4096) returns, so it gets one response per write, paced apart, each within 4096 bytes.
-import { encode, info, type Response } from "../protocol/responses.ts";
+import { encode, encodeJson, info, type Response } from "../protocol/responses.ts";
+import { atTurnEnd, Phase } from "./turn.ts";
 
 /** The part of a socket the writer needs; Bun's TCP socket fits it. */
 export interface Sink {
@@ -20,6 +21,11 @@ export interface Outgoing {
 
 export function outgoing(response: Response): Outgoing {
   return { response, bytes: Buffer.from(encode(response)) };
+}
+
+/** For a response whose JSON is at hand already (a stored message), so it is not stringified twice. */
+export function outgoingJson(response: Response, json: string): Outgoing {
+  return { response, bytes: Buffer.from(encodeJson(json)) };
 }
 
 export interface WriterLimits {
@@ -170,7 +176,7 @@ export class ResponseWriter {
     pendingFlush.push(this);
     if (!flushScheduled) {
       flushScheduled = true;
-      setImmediate(flushPending);
+      atTurnEnd(Phase.Flush, flushPending);
     }
   }
 

@@ -1,6 +1,6 @@
 // The SQLite store: everything the server keeps, on disk through bun:sqlite, surviving restarts and crashes.
 import { Database } from "bun:sqlite";
-import { LOBBY, MemoryStore, RecentMessages, type Ban, type Store } from "./store.ts";
+import { LOBBY, MemoryStore, RecentMessages, type Ban, type RoomMessage, type Store } from "./store.ts";
 
 export class StoreOpenError extends Error {}
 
@@ -32,6 +32,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export class SqliteStore implements Store {
   private readonly recent = new Map<string, RecentMessages>();
   private readonly statements;
+  /** One transaction for a whole batch: one commit per turn, however many messages it holds. */
+  private readonly insertMessages;
 
   constructor(
     private readonly db: Database,
@@ -44,6 +46,9 @@ export class SqliteStore implements Store {
       rememberDeleted: db.query("INSERT OR IGNORE INTO deleted_messages (id) VALUES (?)"),
       insertRoom: db.query("INSERT OR IGNORE INTO rooms (key, name) VALUES (?, ?)"),
     };
+    this.insertMessages = db.transaction((batch: readonly RoomMessage[]) => {
+      for (const entry of batch) this.statements.insertMessage.run(entry.id, entry.room.toLowerCase(), entry.encoded);
+    });
   }
 
   lastMessageId(): number {
@@ -51,11 +56,11 @@ export class SqliteStore implements Store {
     return (this.db.query(sql).get() as { id: number }).id;
   }
 
-  appendMessage(room: string, id: number, encoded: string): void {
-    // Load the cache before the insert, or the new row would be read back and kept twice.
-    const recent = this.cached(room);
-    this.statements.insertMessage.run(id, room.toLowerCase(), encoded);
-    recent.push({ id, encoded });
+  appendMessages(batch: readonly RoomMessage[]): void {
+    // Load the caches before the insert, or the new rows would be read back and kept twice.
+    for (const entry of batch) this.cached(entry.room);
+    this.insertMessages(batch);
+    for (const entry of batch) this.cached(entry.room).push(entry);
   }
 
   recentMessages(room: string, limit: number): string[] {
