@@ -3,9 +3,9 @@
 // Starts each target itself on a free 127.0.0.1 port — ktn-chat (server.ts) as users run it, with its
 // SQLite history file (a fresh temp file per run, deleted after), ktn-chat with `--db :memory:`,
 // redis-server pub/sub, the raw Bun re-broadcast baseline and the Python ThreadingTCPServer baseline —
-// drives it with
-// bench/loadgen.ts in a child process, samples the target's CPU and RSS from /proc/<pid>, and writes
-// bench/results/<date>.json and bench/results/latest.md. Ends only the processes it started, by PID.
+// drives it with bench/loadgen.ts in a child process, samples the target's CPU and RSS from
+// /proc/<pid>, and writes bench/results/<date>.json and bench/results/latest.md. Ends only the
+// processes it started, by PID.
 //
 // Options: --quick, --reps R, --secs S (per fan-out/login cell), --targets ktn,ktnmem,redis,raw,python,
 //          --modes fanout,login,idle, --ns 10,100,1000, --idle 1000,5000,10000, --ks 4,32,
@@ -51,7 +51,8 @@ const config = {
   payloadBytes: 100,
 };
 if (flag("help")) {
-  console.log(readFileSync(import.meta.path, "utf8").split("\n").slice(0, 12).join("\n"));
+  const source = readFileSync(import.meta.path, "utf8").split("\n");
+  console.log(source.slice(0, source.findIndex((line) => !line.startsWith("//"))).join("\n"));
   process.exit(0);
 }
 
