@@ -123,17 +123,21 @@ export class ResponseWriter {
 
   send(out: Outgoing): void {
     if (this.closed || this.closing) return;
-    if (this.lineFramed) {
-      this.queue.push(out.bytes);
-      this.queuedBytes += out.bytes.length;
-    } else {
-      for (const part of fitForLegacyPeer(out, this.limits.legacyMaxBytes)) {
-        this.queue.push(part.bytes);
-        this.queuedBytes += part.bytes.length;
-      }
-    }
-    if (this.waiting() && this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
+    const lagging = this.waiting();
+    if (this.lineFramed) this.enqueue(out.bytes, lagging);
+    else for (const part of fitForLegacyPeer(out, this.limits.legacyMaxBytes)) this.enqueue(part.bytes, lagging);
+    if (lagging && this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
     this.schedule();
+  }
+
+  /**
+   * A peer that lags keeps what it is sent beyond this turn: a view of a turn's shared buffer (see
+   * outgoingLines) is copied then, so the queue holds only the bytes it counts, never whole buffers.
+   */
+  private enqueue(bytes: Uint8Array, lagging: boolean): void {
+    const kept = lagging && bytes.byteLength !== bytes.buffer.byteLength ? new Uint8Array(bytes) : bytes;
+    this.queue.push(kept);
+    this.queuedBytes += kept.length;
   }
 
   /** Ends the connection once everything queued so far has been written. */
