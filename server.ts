@@ -29,6 +29,7 @@ async function main(): Promise<number | null> {
     return 1;
   }
   log.always(`ktn-chat listening on ${server.host}:${server.port} (connect with: bun client.ts 127.0.0.1 ${server.port})`);
+  if (server.web) log.always(`web client at ${server.web.url}`);
   log.always(settings.db === ":memory:" ? "history is kept in memory only" : `history is kept in ${settings.db}`);
   let stopping = false;
   const stop = (signal: string) => {

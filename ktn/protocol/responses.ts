@@ -20,8 +20,17 @@ export const SERVER_SENDER = "server";
 
 /** The timestamp is a string (the course text, docs/protocol.md §3); ISO 8601 in UTC sorts and parses everywhere. */
 export function timestamp(): string {
-  return new Date().toISOString();
+  // Formatted once per millisecond: a busy turn stamps hundreds of responses with the same text.
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
 }
+
+let stampedAt = -1;
+let stamp = "";
 
 export function serverResponse(response: Exclude<ResponseType, "message">, content: string | string[]): Response {
   return { timestamp: timestamp(), sender: SERVER_SENDER, response, content };
@@ -30,8 +39,8 @@ export function serverResponse(response: Exclude<ResponseType, "message">, conte
 export const info = (content: string) => serverResponse("info", content);
 export const error = (content: string) => serverResponse("error", content);
 
-export function message(sender: string, content: string): Response {
-  return { timestamp: timestamp(), sender, response: "message", content };
+export function message(sender: string, content: string, at = timestamp()): Response {
+  return { timestamp: at, sender, response: "message", content };
 }
 
 /** History content is a list of JSON-encoded message responses (the course hint), oldest first. */
@@ -41,5 +50,10 @@ export function history(messages: readonly string[]): Response {
 
 /** The wire form: compact JSON and a newline, harmless to `json.loads` and handy for line readers. */
 export function encode(response: Response): string {
-  return JSON.stringify(response) + "\n";
+  return encodeJson(JSON.stringify(response));
+}
+
+/** The wire form of a response already JSON-encoded (a stored message shares its stringify with the wire). */
+export function encodeJson(json: string): string {
+  return json + "\n";
 }

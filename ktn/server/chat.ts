@@ -1,6 +1,8 @@
 // The chat state: who is logged in, which room each is in, and the one place every broadcast goes through.
 import { ChatError } from "./errors.ts";
-import { info, message, SERVER_SENDER, type Response } from "../protocol/responses.ts";
+import { error, info, message, SERVER_SENDER, timestamp, type Response } from "../protocol/responses.ts";
+import type { Broker } from "./engine/broker.ts";
+import { LocalBroker } from "./engine/local-broker.ts";
 import { LOBBY, type Store } from "./engine/store.ts";
 import { outgoing, type Outgoing } from "./writer.ts";
 
@@ -12,11 +14,15 @@ export interface Member {
   deliver(out: Outgoing): void;
   /** Sends a last response and closes the connection (kick, ban). */
   disconnect(last: Response): void;
+  /** A message it posted was delivered or refused (see engine/broker.ts): one call per post. */
+  settled(): void;
 }
 
 /** A room with people in it; rooms nobody is in live only in the store. */
 interface Room {
   name: string;
+  /** The lowercased name, which the store and the broker know it by. */
+  key: string;
   members: Set<Member>;
 }
 
@@ -31,13 +37,16 @@ export class Chat {
   /** Rooms with someone in them, by lowercased name (and the lobby, always). */
   private readonly occupied = new Map<string, Room>();
   private readonly roomOf = new Map<Member, Room>();
-  private lastMessageId: number;
 
   constructor(
     private readonly store: Store,
     private readonly historyLimit: number,
+    private readonly broker: Broker<Member> = new LocalBroker(store),
   ) {
-    this.lastMessageId = store.lastMessageId();
+    broker.attach({
+      onMessage: (room, out, author) => this.deliverMessage(room, out, author),
+      onFailed: (author, reason) => this.refuseMessage(author, reason),
+    });
   }
 
   /** Logs a member in under `username`, into the lobby; throws ChatError when the name is reserved or taken. */
@@ -89,14 +98,25 @@ export class Chat {
   }
 
   /**
-   * Keeps a message in its room's history, then sends it to everyone in the room, its author included.
+   * Keeps a message in its room's history, then sends it to everyone in the room, its author included:
+   * the broker stores this turn's messages together and hands each back to `deliverMessage`.
    * The added `id` key names it for moderators' `delete`; peers ignore keys they do not know.
    */
   post(member: Member, content: string): void {
     const room = this.roomOf.get(member)!;
-    const response = { ...message(member.username!, content), id: ++this.lastMessageId };
-    this.store.appendMessage(room.name, response.id, JSON.stringify(response));
-    this.broadcast(response, room);
+    this.broker.publish({ room: room.key, sender: member.username!, content, timestamp: timestamp(), author: member });
+  }
+
+  /** A stored message reaches everyone in its room here, on this process. */
+  private deliverMessage(roomKey: string, out: Outgoing, author: Member | null): void {
+    const room = this.occupied.get(roomKey);
+    if (room) this.deliver(out, room);
+    author?.settled();
+  }
+
+  private refuseMessage(author: Member, reason: string): void {
+    author.deliver(outgoing(error(`Your message was not sent: the server could not keep it in history (${reason}). Please try again.`)));
+    author.settled();
   }
 
   /** Removes a message from history and tells its room; returns the room's key; throws ChatError when there is none. */
@@ -142,7 +162,10 @@ export class Chat {
 
   /** Serializes once for all recipients; the one place to scope delivery to a room (and later a cluster). */
   broadcast(response: Response, room: Room, except?: Member): void {
-    const out = outgoing(response);
+    this.deliver(outgoing(response), room, except);
+  }
+
+  private deliver(out: Outgoing, room: Room, except?: Member): void {
     for (const member of room.members) if (member !== except) member.deliver(out);
   }
 
@@ -152,7 +175,7 @@ export class Chat {
     if (!room) {
       this.store.saveRoom(name);
       const stored = this.store.roomNames().find((known) => known.toLowerCase() === key) ?? name;
-      room = { name: stored, members: new Set() };
+      room = { name: stored, key, members: new Set() };
       this.occupied.set(key, room);
     }
     return room;

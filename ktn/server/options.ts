@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_LIMITS, LIMIT_SPECS, type Limits } from "./limits.ts";
 import { isLogLevel, type LogLevel } from "./log.ts";
+import type { WebOptions } from "./web.ts";
 
 export interface ServerSettings {
   host: string;
@@ -14,7 +15,11 @@ export interface ServerSettings {
   /** PEM certificate and key, read from the files given. */
   tls?: { cert: string; key: string };
   limits: Limits;
+  /** The web client's port; none with `--http-port off`. */
+  web?: WebOptions;
 }
+
+export const DEFAULT_HTTP_PORT = 8080;
 
 export const DEFAULT_DB = "ktn-chat.db";
 
@@ -24,6 +29,7 @@ export function serverUsage(): string {
   const rows = [
     ["--host H", "address to listen on (default 0.0.0.0, all interfaces)"],
     ["--port P", "TCP port (default 9998; 0 picks a free one)"],
+    ["--http-port N", `HTTP port of the web client (default ${DEFAULT_HTTP_PORT}, skipped with a warning when taken; 0 picks a free one; off: none)`],
     ["--log-level L", "debug, info, warn, error or silent (default info)"],
     ["--db PATH", `SQLite file that keeps history, rooms, accounts and bans (default ${DEFAULT_DB}; :memory: keeps nothing)`],
     ["--op NAME", "make a registered name a moderator (repeat for more)"],
@@ -43,7 +49,7 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { host: { type: "string" }, port: { type: "string" }, db: { type: "string" }, op: { type: "string", multiple: true }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, "log-level": { type: "string" }, help: { type: "boolean", short: "h" }, ...limitOptions },
+      options: { host: { type: "string" }, port: { type: "string" }, "http-port": { type: "string" }, db: { type: "string" }, op: { type: "string", multiple: true }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, "log-level": { type: "string" }, help: { type: "boolean", short: "h" }, ...limitOptions },
       allowPositionals: false,
     });
   } catch (failure) {
@@ -65,7 +71,16 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
     ops: (parsed.values.op as string[] | undefined) ?? [],
     tls: readTls(values["tls-cert"] as string | undefined, values["tls-key"] as string | undefined),
     limits,
+    web: webPort(values["http-port"] as string | undefined),
   };
+}
+
+/** The default port is a convenience, so only a port asked for stops start-up when it cannot be bound. */
+function webPort(text: string | undefined): WebOptions | undefined {
+  if (text === undefined) return { port: DEFAULT_HTTP_PORT, optional: true };
+  if (text === "off") return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--http-port must be a port from 0 to 65535, or off, not '${text}'`);
+  return { port: wholeNumber("--http-port", text, 0, 65535) };
 }
 
 function readTls(certFile: string | undefined, keyFile: string | undefined): ServerSettings["tls"] {

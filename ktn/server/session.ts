@@ -7,7 +7,7 @@ import { ChatError } from "./errors.ts";
 import type { Frame } from "../protocol/framing.ts";
 import { RequestIntake, type Readable } from "./intake.ts";
 import type { Limits } from "./limits.ts";
-import { log } from "./log.ts";
+import { debugging, log } from "./log.ts";
 import type { Moderation } from "./moderation.ts";
 import type { CommandTable } from "./registry.ts";
 import { error, history, info, type Response } from "../protocol/responses.ts";
@@ -37,6 +37,12 @@ export class Session implements RequestContext, Member {
   private readonly intake: RequestIntake;
   private loginDeadline: ReturnType<typeof setTimeout> | null;
   private ended = false;
+  /** Messages this connection posted that are not yet delivered or refused (see engine/broker.ts). */
+  private unsettled = 0;
+  /** Answers given while a post is unsettled: they go out after its echo, in the order of the requests. */
+  private held: Response[] = [];
+  /** The request waiting for this connection's posts to settle. */
+  private whenSettled: (() => void) | null = null;
 
   constructor(
     private readonly scope: ServerScope,
@@ -69,7 +75,20 @@ export class Session implements RequestContext, Member {
     this.intake.receive(chunk);
   }
 
+  /** A WebSocket message: one whole request. */
+  receiveMessage(data: string | Uint8Array): void {
+    this.intake.receiveMessage(data);
+  }
+
   private handle(frame: Frame): boolean | Promise<boolean> {
+    // Further messages join the turn's batch; anything else waits for the echo, so a join or a logout
+    // cannot overtake a message posted before it.
+    if (this.unsettled > 0 && !isMessageRequest(frame)) return new Promise((resolve) => (this.whenSettled = () => resolve(this.answer(frame))));
+    return this.answer(frame);
+  }
+
+  private answer(frame: Frame): boolean | Promise<boolean> {
+    if (this.ended) return true;
     this.writer.lineFramed = this.intake.newlineFramed;
     if (frame.kind === "value") return dispatch(this.scope.commands, this, frame.value);
     this.reply(error(`Could not read that request: ${frame.reason}. ${MALFORMED}`));
@@ -85,7 +104,8 @@ export class Session implements RequestContext, Member {
   // --- RequestContext: what commands may do ---
 
   reply(response: Response): void {
-    this.writer.send(outgoing(response));
+    if (this.unsettled > 0) this.held.push(response);
+    else this.writer.send(outgoing(response));
   }
 
   login(username: string, password: string | null): void | Promise<void> {
@@ -160,8 +180,9 @@ export class Session implements RequestContext, Member {
   }
 
   post(content: string): void {
-    log.debug(`${this.peer} (${this.username}) msg ${JSON.stringify(content)}`);
+    if (debugging()) log.debug(`${this.peer} (${this.username}) msg ${JSON.stringify(content)}`);
     this.scope.chat.post(this, content);
+    this.unsettled++;
   }
 
   names(): string[] {
@@ -180,6 +201,20 @@ export class Session implements RequestContext, Member {
 
   disconnect(last: Response): void {
     if (!this.ended) this.endWith(last);
+  }
+
+  settled(): void {
+    if (--this.unsettled > 0) return;
+    this.sendHeld();
+    const next = this.whenSettled;
+    this.whenSettled = null;
+    next?.();
+  }
+
+  private sendHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (const response of held) this.writer.send(outgoing(response));
   }
 
   // --- socket and server events ---
@@ -208,7 +243,9 @@ export class Session implements RequestContext, Member {
     this.ended = true;
     this.intake.stop();
     this.clearLoginDeadline();
-    this.reply(last);
+    // Last words go out now, not after an echo: the connection is ending.
+    this.sendHeld();
+    this.writer.send(outgoing(last));
     this.leaveChat();
     this.writer.endWhenFlushed();
   }
@@ -241,4 +278,9 @@ export class Session implements RequestContext, Member {
     this.leaveChat();
     this.socket.terminate();
   }
+}
+
+/** A msg request, which may run ahead of its connection's earlier messages being stored. */
+function isMessageRequest(frame: Frame): boolean {
+  return frame.kind === "value" && (frame.value as { request?: unknown } | null)?.request === "msg";
 }

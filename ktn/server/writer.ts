@@ -4,12 +4,16 @@
 // and writes the rest on drain. A peer that frames its requests with newlines reads line by line and
 // gets its responses batched once per event-loop turn. A legacy peer (bare JSON) parses whatever
 // one recv(4096) returns, so it gets one response per write, paced apart, each within 4096 bytes.
+// A WebSocket peer (a sink that says `messages`) gets each response as one write, one frame, whole.
 import { encode, info, type Response } from "../protocol/responses.ts";
+import { atTurnEnd, Phase } from "./turn.ts";
 
 /** The part of a socket the writer needs; Bun's TCP socket fits it. */
 export interface Sink {
   write(data: Uint8Array): number;
   end(): void;
+  /** Each write is one message to the peer (a WebSocket frame): one response per write, whole and unpaced. */
+  readonly messages?: boolean;
 }
 
 /** A response together with its wire bytes, so a broadcast is serialized once for every recipient. */
@@ -21,6 +25,25 @@ export interface Outgoing {
 export function outgoing(response: Response): Outgoing {
   return { response, bytes: Buffer.from(encode(response)) };
 }
+
+/**
+ * Responses whose JSON is at hand already (a turn's stored messages), so none is stringified twice:
+ * `lines` is their wire forms end to end, encoded once for all of them; each gets a view of its line.
+ */
+export function outgoingLines(responses: readonly Response[], lines: string): Outgoing[] {
+  const bytes = Buffer.from(lines);
+  const all: Outgoing[] = new Array(responses.length);
+  let start = 0;
+  for (let i = 0; i < responses.length; i++) {
+    // JSON never holds a raw newline byte (not even inside a UTF-8 character), so each line ends at the next one.
+    const end = bytes.indexOf(NEWLINE, start) + 1;
+    all[i] = { response: responses[i]!, bytes: bytes.subarray(start, end) };
+    start = end;
+  }
+  return all;
+}
+
+const NEWLINE = 0x0a;
 
 export interface WriterLimits {
   /** Queued bytes past which the peer counts as a slow consumer. */
@@ -64,10 +87,22 @@ function batchOf(parts: Uint8Array[], totalBytes: number): Uint8Array {
     }
     if (same) return lastBatch!;
   }
-  const batch = Buffer.concat(parts, totalBytes);
+  const batch = endToEnd(parts, totalBytes) ?? Buffer.concat(parts, totalBytes);
   lastParts = parts;
   lastBatch = batch;
   return batch;
+}
+
+/** Parts that lie end to end in one buffer (a turn's messages, see outgoingLines) are one view of it, not a copy. */
+function endToEnd(parts: Uint8Array[], totalBytes: number): Uint8Array | null {
+  const first = parts[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.buffer !== first.buffer || part.byteOffset !== end) return null;
+    end += part.length;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, totalBytes);
 }
 
 export class ResponseWriter {
@@ -91,17 +126,21 @@ export class ResponseWriter {
 
   send(out: Outgoing): void {
     if (this.closed || this.closing) return;
-    if (this.lineFramed) {
-      this.queue.push(out.bytes);
-      this.queuedBytes += out.bytes.length;
-    } else {
-      for (const part of fitForLegacyPeer(out, this.limits.legacyMaxBytes)) {
-        this.queue.push(part.bytes);
-        this.queuedBytes += part.bytes.length;
-      }
-    }
-    if (this.waiting() && this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
+    const lagging = this.waiting();
+    if (this.lineFramed || this.sink.messages) this.enqueue(out.bytes, lagging);
+    else for (const part of fitForLegacyPeer(out, this.limits.legacyMaxBytes)) this.enqueue(part.bytes, lagging);
+    if (lagging && this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
     this.schedule();
+  }
+
+  /**
+   * A peer that lags keeps what it is sent beyond this turn: a view of a turn's shared buffer (see
+   * outgoingLines) is copied then, so the queue holds only the bytes it counts, never whole buffers.
+   */
+  private enqueue(bytes: Uint8Array, lagging: boolean): void {
+    const kept = lagging && bytes.byteLength !== bytes.buffer.byteLength ? new Uint8Array(bytes) : bytes;
+    this.queue.push(kept);
+    this.queuedBytes += kept.length;
   }
 
   /** Ends the connection once everything queued so far has been written. */
@@ -142,8 +181,15 @@ export class ResponseWriter {
 
   flush(): void {
     if (this.closed || this.unsent || this.gapTimer) return;
+    if (this.sink.messages) return this.flushMessages();
     if (this.queue.length === 0) return this.endIfClosing();
     if (this.writeOut(this.lineFramed ? this.takeAll() : this.takeOne())) this.afterWrite();
+  }
+
+  /** A message peer frames each response itself, so each goes out alone, never batched with the next. */
+  private flushMessages(): void {
+    while (this.queue.length > 0) if (!this.writeOut(this.takeOne())) return;
+    this.endIfClosing();
   }
 
   /**
@@ -170,7 +216,7 @@ export class ResponseWriter {
     pendingFlush.push(this);
     if (!flushScheduled) {
       flushScheduled = true;
-      setImmediate(flushPending);
+      atTurnEnd(Phase.Flush, flushPending);
     }
   }
 

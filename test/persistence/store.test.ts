@@ -26,7 +26,7 @@ for (const [name, open] of backends) {
 
     test("returns the newest messages, oldest first", () => {
       const store = open(100);
-      for (let i = 0; i < 10; i++) store.appendMessage("lobby", i + 1, `"m${i}"`);
+      for (let i = 0; i < 10; i++) store.appendMessages([{ room: "lobby", id: i + 1, encoded: `"m${i}"` }]);
       expect(store.recentMessages("lobby", 3)).toEqual(['"m7"', '"m8"', '"m9"']);
       expect(store.recentMessages("lobby", 50)).toHaveLength(10);
       store.close();
@@ -34,9 +34,9 @@ for (const [name, open] of backends) {
 
     test("keeps each room's history apart, rooms matched case-insensitively", () => {
       const store = open(10);
-      store.appendMessage("lobby", 1, "in lobby");
+      store.appendMessages([{ room: "lobby", id: 1, encoded: "in lobby" }]);
       store.saveRoom("Dev");
-      store.appendMessage("dev", 2, "in dev");
+      store.appendMessages([{ room: "dev", id: 2, encoded: "in dev" }]);
       expect(store.recentMessages("lobby", 10)).toEqual(["in lobby"]);
       expect(store.recentMessages("DEV", 10)).toEqual(["in dev"]);
       expect(store.recentMessages("nowhere", 10)).toEqual([]);
@@ -46,7 +46,7 @@ for (const [name, open] of backends) {
 
     test("never returns more than its capacity, however many were appended", () => {
       const store = open(4);
-      for (let i = 0; i < 25; i++) store.appendMessage("lobby", i + 1, `m${i}`);
+      for (let i = 0; i < 25; i++) store.appendMessages([{ room: "lobby", id: i + 1, encoded: `m${i}` }]);
       expect(store.recentMessages("lobby", 100)).toEqual(["m21", "m22", "m23", "m24"]);
       store.close();
     });
@@ -65,7 +65,7 @@ test("a new SQLite database gets the current schema version and WAL mode", () =>
 test("the SQLite store keeps every message on disk, beyond what it replays", () => {
   const path = join(dir, "all.db");
   const store = openSqliteStore(path, 2);
-  for (let i = 0; i < 6; i++) store.appendMessage("lobby", i + 1, `m${i}`);
+  for (let i = 0; i < 6; i++) store.appendMessages([{ room: "lobby", id: i + 1, encoded: `m${i}` }]);
   store.close();
   const db = new Database(path);
   expect((db.query("SELECT count(*) AS n FROM messages").get() as any).n).toBe(6);

@@ -1,6 +1,7 @@
 // The SQLite store: everything the server keeps, on disk through bun:sqlite, surviving restarts and crashes.
 import { Database } from "bun:sqlite";
-import { LOBBY, MemoryStore, RecentMessages, type Ban, type Store } from "./store.ts";
+import { Checkpointer, WAL_BOUND_PAGES } from "./checkpointer.ts";
+import { LOBBY, MemoryStore, RecentMessages, type Ban, type RoomMessage, type Store } from "./store.ts";
 
 export class StoreOpenError extends Error {}
 
@@ -25,6 +26,28 @@ const MIGRATIONS: readonly (readonly string[])[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** Rows per INSERT statement: one statement for many rows costs far less than one per row. */
+const ROWS_PER_INSERT = 32;
+
+/** Appends a batch of messages on `db` in one transaction, all or none. */
+function messageInserter(db: Database): (batch: readonly RoomMessage[]) => void {
+  const insert = (rows: number) => db.query(`INSERT INTO messages (id, room, encoded) VALUES ${Array(rows).fill("(?, ?, ?)").join(", ")}`);
+  const full = insert(ROWS_PER_INSERT);
+  return db.transaction((batch: readonly RoomMessage[]) => {
+    for (let first = 0; first < batch.length; first += ROWS_PER_INSERT) {
+      const rows = Math.min(ROWS_PER_INSERT, batch.length - first);
+      const values: (string | number)[] = new Array(rows * 3);
+      for (let i = 0; i < rows; i++) {
+        const entry = batch[first + i]!;
+        values[i * 3] = entry.id;
+        values[i * 3 + 1] = entry.room;
+        values[i * 3 + 2] = entry.encoded;
+      }
+      (rows === ROWS_PER_INSERT ? full : insert(rows)).run(...values);
+    }
+  });
+}
+
 /**
  * Every write is committed before it returns, so a message is on disk before anyone sees it. Each
  * room's newest messages are also kept in memory once read, so a login or join reads no disk.
@@ -32,18 +55,22 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export class SqliteStore implements Store {
   private readonly recent = new Map<string, RecentMessages>();
   private readonly statements;
+  /** One transaction for a whole batch: one commit per turn, however many messages it holds. */
+  private readonly insertMessages;
+  /** Started with the first messages: a store that only reads or keeps accounts needs no thread. */
+  private checkpointer: Checkpointer | null = null;
 
   constructor(
     private readonly db: Database,
     private readonly capacity: number,
   ) {
     this.statements = {
-      insertMessage: db.query("INSERT INTO messages (id, room, encoded) VALUES (?, ?, ?)"),
       newest: db.query("SELECT id, encoded FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?"),
       deleteMessage: db.query("DELETE FROM messages WHERE id = ? RETURNING room"),
       rememberDeleted: db.query("INSERT OR IGNORE INTO deleted_messages (id) VALUES (?)"),
       insertRoom: db.query("INSERT OR IGNORE INTO rooms (key, name) VALUES (?, ?)"),
     };
+    this.insertMessages = messageInserter(db);
   }
 
   lastMessageId(): number {
@@ -51,11 +78,12 @@ export class SqliteStore implements Store {
     return (this.db.query(sql).get() as { id: number }).id;
   }
 
-  appendMessage(room: string, id: number, encoded: string): void {
-    // Load the cache before the insert, or the new row would be read back and kept twice.
-    const recent = this.cached(room);
-    this.statements.insertMessage.run(id, room.toLowerCase(), encoded);
-    recent.push({ id, encoded });
+  appendMessages(batch: readonly RoomMessage[]): void {
+    this.checkpointer ??= this.startCheckpointer();
+    // Load the caches before the insert, or the new rows would be read back and kept twice.
+    const caches = batch.map((entry) => this.cached(entry.room));
+    this.insertMessages(batch);
+    for (let i = 0; i < batch.length; i++) caches[i]!.push(batch[i]!);
   }
 
   recentMessages(room: string, limit: number): string[] {
@@ -114,7 +142,13 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    this.checkpointer?.close();
     this.db.close();
+  }
+
+  private startCheckpointer(): Checkpointer {
+    this.db.run(`PRAGMA wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
+    return new Checkpointer(this.db.filename);
   }
 
   private cached(room: string): RecentMessages {

@@ -15,11 +15,19 @@ export interface Ban {
   by: string;
 }
 
+/** One message of a room's history: its response, JSON-encoded as a history replays it. */
+export interface RoomMessage {
+  /** The room's key (its lowercased name). */
+  room: string;
+  id: number;
+  encoded: string;
+}
+
 export interface Store {
   /** The highest message id ever stored (0 when none), so ids stay unique across restarts. */
   lastMessageId(): number;
-  /** Keeps one message response of `room`, already JSON-encoded as it appears in a history. Durable on return. */
-  appendMessage(room: string, id: number, encoded: string): void;
+  /** Keeps a turn's messages, in order, all or none (it throws then). Durable on return. */
+  appendMessages(batch: readonly RoomMessage[]): void;
   /** The newest `limit` messages of `room`, oldest first. */
   recentMessages(room: string, limit: number): string[];
   /** Removes a message; returns the key of its room, or null when there is no such message. */
@@ -95,10 +103,12 @@ export class MemoryStore implements Store {
     return this.lastId;
   }
 
-  appendMessage(room: string, id: number, encoded: string): void {
-    this.saveRoom(room);
-    this.rooms.get(room.toLowerCase())!.recent.push({ id, encoded });
-    this.lastId = Math.max(this.lastId, id);
+  appendMessages(batch: readonly RoomMessage[]): void {
+    for (const entry of batch) {
+      this.saveRoom(entry.room);
+      this.rooms.get(entry.room.toLowerCase())!.recent.push(entry);
+      this.lastId = Math.max(this.lastId, entry.id);
+    }
   }
 
   recentMessages(room: string, limit: number): string[] {
