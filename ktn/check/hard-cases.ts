@@ -73,6 +73,7 @@ export function tour(): HardCase[] {
 export interface Write {
   at: number;
   spec: CheckSpec | null;
+  bytes: Uint8Array;
 }
 
 /**
@@ -98,7 +99,10 @@ export function judgeHardCases(report: Report, writes: readonly Write[], ending:
   for (const spec of TOURED) {
     const put = writes.filter((write) => write.spec === spec);
     if (put.length === 0) report.warn(spec, loggedIn ? "not put: the client had left" : "not put: the client never logged in");
-    else if (spec === blamed) report.broken(spec, `the client closed the connection ${Math.round(crash!.at - put.at(-1)!.at)} ms after it`);
+    else if (spec === blamed) {
+      const evidence = { label: "what the grader wrote for this case, write by write", entries: put.map(({ bytes }) => ({ direction: "sent" as const, bytes })) };
+      report.broken(spec, `the client closed the connection ${Math.round(crash!.at - put.at(-1)!.at)} ms after it`, [evidence]);
+    }
     else report.pass(spec, `the connection stayed open (case ${TOURED.indexOf(spec) + 1}/${COUNT} on its screen shows how it drew it)`);
   }
 }

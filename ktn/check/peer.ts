@@ -12,8 +12,9 @@ const REQUEST_GAP_MS = 250;
  * the connection must have been quiet this long, or a notice still on its way would pass for the answer.
  */
 export const QUIET_MS = 150;
-/** Memory stays bounded whatever a server sends. */
+/** Memory stays bounded whatever a server sends: one response, and all a connection may send in one run. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const MAX_RECEIVED_BYTES = 4 * MAX_RESPONSE_BYTES;
 
 /** "line": every request ends with a newline; "bare": bare JSON with nothing after it, as course clients send. */
 export type Framing = "line" | "bare";
@@ -66,6 +67,7 @@ export class Peer {
   private outbox: Uint8Array = new Uint8Array(0);
   private nextRequestAt = 0;
   private lastActivityAt = performance.now();
+  private receivedBytes = 0;
   private waiters = new Set<() => void>();
 
   private constructor(
@@ -235,7 +237,13 @@ export class Peer {
   }
 
   private onData(chunk: Uint8Array): void {
+    if (this.closed) return;
     const bytes = new Uint8Array(chunk);
+    this.receivedBytes += bytes.length;
+    if (this.receivedBytes > MAX_RECEIVED_BYTES) {
+      this.take({ value: undefined, malformed: `more than ${MAX_RECEIVED_BYTES} bytes on one connection`, read: this.transcript.length - 1, size: 0 });
+      return this.abort();
+    }
     this.transcript.push({ direction: "received", bytes });
     this.lastActivityAt = performance.now();
     const read = this.transcript.length - 1;

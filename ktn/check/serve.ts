@@ -25,6 +25,8 @@ const AFTER_TOUR_MS = 400;
  */
 const LINGER_MS = 1500;
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** A person types a handful; a client that sends this many is flooding, and the grading stops there (memory stays bounded). */
+const MAX_PAYLOADS = 1000;
 const USERNAME = /^[A-Za-z0-9]+$/;
 const HELP_TEXT = [
   "login <username>  log in (letters A-Z, a-z and digits 0-9)",
@@ -73,6 +75,7 @@ class ClientUnderTest {
       return this.finish(false);
     }
     for (const frame of frames) {
+      if (this.payloads.length >= MAX_PAYLOADS) return this.finish(false);
       this.payloads.push(frame.kind === "value" ? { value: frame.value, evidence } : { value: undefined, malformed: frame.reason, evidence });
       this.answer(frame);
     }
@@ -145,7 +148,7 @@ class ClientUnderTest {
       if (wait > 0) await Bun.sleep(wait);
       if (this.ending) break;
       if (next.bytes.length > 0) {
-        this.writes.push({ at: performance.now(), spec: next.spec });
+        this.writes.push({ at: performance.now(), spec: next.spec, bytes: next.bytes });
         await this.write(next.bytes);
       }
       this.lastWriteAt = performance.now();

@@ -125,6 +125,8 @@ test.concurrent("a client that dies on a history of objects fails that case; the
     ["hard-cases.numeric-timestamp", "warn"],
   ]);
   expect(report.checks.find((check) => check.id === "hard-cases.history-empty")!.detail).toBe("not put: the client had left");
+  const objects = report.checks.find((check) => check.id === "hard-cases.history-objects")!;
+  expect(objects.evidence[0]!.entries[0]!.text).toContain('"content":[{"timestamp":');
   expect(code).toBe(1);
 });
 
