@@ -119,6 +119,10 @@ export function judgeBareReads(run: Run): void {
   }
   const reads = bare.reduce((sum, peer) => sum + peer.transcript.filter((entry) => entry.direction === "received").length, 0);
   const stalled = bare.reduce((sum, peer) => sum + peer.stalledReads.length, 0);
+  if (reads === 0) {
+    for (const spec of [FRAMING_CHECKS.oneRead, FRAMING_CHECKS.size]) run.report.broken(spec, "nothing to judge: no bare-JSON connection got a response");
+    return;
+  }
   const uncounted = stalled > 0 ? `; ${stalled} joined reads not counted: the checker itself had stalled, so they may have waited on its side` : "";
   if (mixed.length === 0) run.report.pass(FRAMING_CHECKS.oneRead, `${reads} reads on ${bare.length} bare-JSON connections${uncounted}`);
   else run.report.broken(FRAMING_CHECKS.oneRead, `${mixed.length} of ${bare.length} bare-JSON connections got a read holding parts of two or more responses`, mixed.slice(0, 2));

@@ -86,6 +86,10 @@ export function judgeResponses(run: Run): void {
   }
   for (const [fault, spec] of Object.entries(RESPONSE_CHECKS) as [Fault, (typeof RESPONSE_CHECKS)[Fault]][]) {
     const bad = offenders.get(fault);
+    if (count === 0) {
+      run.report.broken(spec, "not one response came back in the whole run");
+      continue;
+    }
     if (!bad) {
       run.report.pass(spec, `${count} responses`);
       continue;
