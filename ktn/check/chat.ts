@@ -50,13 +50,13 @@ export function lists(answer: Received | null, name: string): boolean {
 }
 
 /**
- * Asks names. The answer is the first response that lists the asker itself: a join or leave notice
- * sent to it at the same moment never does, so it cannot pass for the answer.
+ * Asks names. The answer is the first response other than an error that lists the asker itself: a
+ * join or leave notice sent to it at the same moment never does, so it cannot pass for the answer.
  */
 export async function askNames(asker: Peer): Promise<Received | null> {
   await asker.quiet();
   await asker.send({ request: "names", content: null });
-  return asker.waitFor((received) => lists(received, asker.username!));
+  return asker.waitFor((received) => !isA(received, "error") && lists(received, asker.username!));
 }
 
 /** `sender` posts a fresh text; it must reach `sender` and every one of `others`. Returns the text. */

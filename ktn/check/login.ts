@@ -51,22 +51,29 @@ function judgeAnswer(run: Run, peer: Peer, mark: number, { answers, refused }: L
 /** The history must be a list of message responses; when `earlier` is given, those contents must be in it, in order. */
 function judgeHistory(run: Run, peer: Peer, mark: number, { history }: LoginAnswer, earlier: readonly string[]): void {
   const spec = LOGIN_CHECKS.history;
-  const evidence = () => [peer.evidence(mark)];
-  if (!history) return run.report.broken(spec, `no history within ${run.timeoutMs} ms of the login`, evidence());
-  const content = fields(history)!.content;
-  if (!Array.isArray(content)) return run.report.broken(spec, `history content is ${describe(content)}`, evidence());
-  const entries = content.map(decodeEntry);
-  const stray = entries.findIndex((entry) => asObject(entry)?.response !== "message");
-  if (stray >= 0) return run.report.broken(spec, `entry ${stray + 1} is not a message response: ${describe(content[stray])}`, evidence());
-  const contents = entries.map((entry) => (entry as { content?: unknown }).content);
-  const positions = earlier.map((text) => contents.lastIndexOf(text));
-  if (positions.includes(-1)) return run.report.broken(spec, `the earlier message ${JSON.stringify(earlier[positions.indexOf(-1)])} is not in it`, evidence());
-  if (positions.some((position, i) => i > 0 && position < positions[i - 1]!)) return run.report.broken(spec, "the earlier messages are there, newest first", evidence());
-  const encoding = encodingOf(content);
+  const evidence = [peer.evidence(mark)];
+  const content = fields(history)?.content;
+  const fault = history ? historyFault(content, earlier) : `no history within ${run.timeoutMs} ms of the login`;
+  if (fault) return run.report.broken(spec, fault, evidence);
+  const encoding = encodingOf(content as unknown[]);
   if (encoding === "objects" || encoding === "mixed") {
-    return run.report.warn(spec, `entries are ${encoding === "mixed" ? "partly JSON strings, partly objects" : "JSON objects"}: clients that decode each entry (the course hint) break`, evidence());
+    const what = encoding === "mixed" ? "partly JSON strings, partly objects" : "JSON objects";
+    return run.report.warn(spec, `entries are ${what}: clients that decode each entry (the course hint) break`, evidence);
   }
   run.report.pass(spec, earlier.length > 0 ? `entries are ${encoding}; the earlier messages are there, oldest first` : "");
+}
+
+/** What is wrong with a history's content, or null when it is a list of message responses holding `earlier` in order. */
+function historyFault(content: unknown, earlier: readonly string[]): string | null {
+  if (!Array.isArray(content)) return `history content is ${describe(content)}`;
+  const entries = content.map(decodeEntry);
+  const stray = entries.findIndex((entry) => asObject(entry)?.response !== "message");
+  if (stray >= 0) return `entry ${stray + 1} is not a message response: ${describe(content[stray])}`;
+  const contents = entries.map((entry) => asObject(entry)!.content);
+  const positions = earlier.map((text) => contents.lastIndexOf(text));
+  const missing = positions.indexOf(-1);
+  if (missing >= 0) return `the earlier message ${JSON.stringify(earlier[missing])} is not in it`;
+  return positions.some((position, i) => i > 0 && position < positions[i - 1]!) ? "the earlier messages are there, newest first" : null;
 }
 
 function encodingOf(content: unknown[]): "JSON strings" | "objects" | "mixed" | "empty" {
@@ -80,6 +87,6 @@ export async function checkTakenName(run: Run, name: string): Promise<void> {
   const peer = await run.connect("a name already taken", "bare");
   const answer = await peer.login(name);
   if (answer.refused) return run.report.pass(LOGIN_CHECKS.taken);
-  const what = answer.answers.length === 0 ? `no answer within ${run.timeoutMs} ms` : "a second login as it was accepted";
-  run.report.broken(LOGIN_CHECKS.taken, `${name} was logged in; ${what}`, [peer.evidence()]);
+  const what = answer.answers.length === 0 ? `got no answer within ${run.timeoutMs} ms` : "was accepted";
+  run.report.broken(LOGIN_CHECKS.taken, `a second login as ${name}, who is logged in, ${what}`, [peer.evidence()]);
 }

@@ -19,6 +19,7 @@ export class Run {
   readonly peers: Peer[] = [];
   private readonly names = new Set<string>();
   private opened = 0;
+  private connecting = 0;
 
   constructor(
     readonly target: Target,
@@ -44,18 +45,28 @@ export class Run {
 
   /** Opens one more connection; throws ConnectError when it cannot, or when 16 are already open. */
   async connect(purpose: string, framing: Framing): Promise<Peer> {
-    if (this.peers.filter((peer) => !peer.closed).length >= MAX_CONNECTIONS) throw new ConnectError(`the checker keeps to ${MAX_CONNECTIONS} connections at once`);
+    if (this.peers.filter((peer) => !peer.closed).length + this.connecting >= MAX_CONNECTIONS) {
+      throw new ConnectError(`the checker keeps to ${MAX_CONNECTIONS} connections at once`);
+    }
     const label = `connection ${++this.opened}, ${purpose} (${framing === "line" ? "requests end with \\n" : "bare JSON, no newline"})`;
-    const peer = await Peer.connect(this.target.host, this.target.port, label, framing, this.timeoutMs);
-    this.peers.push(peer);
-    return peer;
+    this.connecting++;
+    try {
+      const peer = await Peer.connect(this.target.host, this.target.port, label, framing, this.timeoutMs);
+      this.peers.push(peer);
+      return peer;
+    } finally {
+      this.connecting--;
+    }
   }
 
   /** A fresh name made of letters and digits only, so this run's users never meet another run's. */
   username(): string {
     for (;;) {
-      const name = `chk${Math.random().toString(36).slice(2, 9).replace(/[^a-z0-9]/g, "")}`;
-      if (name.length >= 8 && !this.names.has(name)) return this.names.add(name), name;
+      const name = `chk${Math.random().toString(36).slice(2, 9)}`;
+      if (name.length === 10 && !this.names.has(name)) {
+        this.names.add(name);
+        return name;
+      }
     }
   }
 
