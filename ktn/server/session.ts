@@ -223,13 +223,13 @@ export class Session implements RequestContext, Member {
     this.writer.drain();
   }
 
-  /** The socket closed, whoever closed it: leave the chat at once. */
+  /** The socket closed, whoever closed it: leave the chat once this connection's messages are out. */
   closed(): void {
     this.ended = true;
     this.intake.stop();
     this.clearLoginDeadline();
     this.writer.discard();
-    this.leaveChat();
+    this.afterPosts(() => this.leaveChat());
     log.info(`${this.peer} disconnected`);
   }
 
@@ -243,11 +243,24 @@ export class Session implements RequestContext, Member {
     this.ended = true;
     this.intake.stop();
     this.clearLoginDeadline();
-    // Last words go out now, not after an echo: the connection is ending.
-    this.sendHeld();
-    this.writer.send(outgoing(last));
-    this.leaveChat();
-    this.writer.endWhenFlushed();
+    this.afterPosts(() => {
+      this.writer.send(outgoing(last));
+      this.leaveChat();
+      this.writer.endWhenFlushed();
+    });
+  }
+
+  /**
+   * Runs `then` once every message this connection posted has been delivered or refused (at most a
+   * turn on one process), so its echoes come before its last words and its room hears them before the leave.
+   */
+  private afterPosts(then: () => void): void {
+    if (this.unsettled === 0) return then();
+    const before = this.whenSettled;
+    this.whenSettled = () => {
+      before?.();
+      then();
+    };
   }
 
   private loginTimedOut(): void {
@@ -275,7 +288,7 @@ export class Session implements RequestContext, Member {
     this.intake.stop();
     this.clearLoginDeadline();
     this.writer.discard();
-    this.leaveChat();
+    this.afterPosts(() => this.leaveChat());
     this.socket.terminate();
   }
 }
