@@ -20,10 +20,10 @@ const PART_GAP_MS = 60;
 const AFTER_TOUR_MS = 400;
 /**
  * After the goodbye the grader waits this long for the client to close first: how it closes shows
- * whether it read everything (a close with bytes unread is a reset). Longer than clients wait for a
- * server's close (ours: 1 s).
+ * whether it read everything (a close with bytes unread is a reset). Well past how long clients wait
+ * for a server's close (ours: a quiet 250 ms, then 1 s).
  */
-const LINGER_MS = 1500;
+const LINGER_MS = 3000;
 const MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** A person types a handful; a client that sends this many is flooding, and the grading stops there (memory stays bounded). */
 const MAX_PAYLOADS = 1000;
