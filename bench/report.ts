@@ -116,6 +116,7 @@ function checkTargets(fanout: FanoutSummary[], login: AnyRow[], idle: AnyRow[]) 
   const out: { target: string; measured: string; met: boolean | null }[] = [];
   const add = (target: string, measured: string, met: boolean | null) => out.push({ target, measured, met });
   smallRoomTargets(fanout, add);
+  clusterTargets(fanout, add);
   const k1 = find(fanout, "ktn", 1000, 8, 1);
   add("fan-out N=1000 S=8 W=1 ≥ 1.0× redis deliveries/s", k1 ? `${fmtRatio(k1.ratioToRedis)} (${fmtRate(k1.deliveriesPerSec.median)}/s)` : "not run", k1 ? k1.ratioToRedis >= 1.0 : null);
   add("fan-out N=1000 S=8 W=1 ≤ 3.5 µs server CPU/delivery", k1 ? `${k1.serverCpuUsPerDelivery.toFixed(2)} µs` : "not run", k1 ? k1.serverCpuUsPerDelivery <= 3.5 : null);
@@ -165,6 +166,24 @@ function smallRoomTargets(fanout: FanoutSummary[], add: (target: string, measure
   }
 }
 
+/** Issue 14: a node on Redis against a node on its own (both as users run them), and two nodes on one port. */
+function clusterTargets(fanout: FanoutSummary[], add: (target: string, measured: string, met: boolean | null) => void): void {
+  const against = (target: string, n: number, s: number, w: number) => {
+    const cluster = find(fanout, target, n, s, w);
+    const single = find(fanout, "ktn", n, s, w);
+    const ratio = cluster && single ? cluster.deliveriesPerSec.median / single.deliveriesPerSec.median : NaN;
+    const measured = cluster && single ? `${fmtRatio(ratio)} (${fmtRate(cluster.deliveriesPerSec.median)}/s against ${fmtRate(single.deliveriesPerSec.median)}/s; ${cluster.serverCpuUsPerDelivery.toFixed(2)} against ${single.serverCpuUsPerDelivery.toFixed(2)} µs CPU/delivery)` : "not run";
+    return { cluster, ratio, measured };
+  };
+  for (const [n, s, w] of [[1000, 8, 1], [10, 1, 1]] as const) {
+    const { cluster, ratio, measured } = against("cluster1", n, s, w);
+    add(`cluster, 1 node + redis, N=${n} S=${s} W=${w}: ≥ 0.7× one node without Redis`, measured, cluster ? ratio >= 0.7 : null);
+  }
+  const small = find(fanout, "cluster1", 10, 1, 1);
+  add("cluster, 1 node + redis, N=10 S=1 W=1: p99 ≤ 1 ms", small ? fmtUs(small.p99Us) : "not run", small ? small.p99Us <= 1000 : null);
+  add("cluster, 2 nodes on one port + redis, N=1000 S=8 W=1, against one node without Redis (no goal set)", against("cluster2", 1000, 8, 1).measured, null);
+}
+
 function fmtRate(x: number): string {
   if (!Number.isFinite(x)) return "–";
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
@@ -192,7 +211,7 @@ export function renderMarkdown(doc: AnyRow): string {
     `Generator: one Bun process holds the N receivers and the S senders (no extra hop for the window); ${doc.config.payloadBytes}-byte payloads; ${doc.config.reps} repetitions of ~${doc.config.secs}s per cell; median [min–max]. ` +
       `"gen" is the generator's share of one core; ⚠ marks cells where it saturated a core (> 90%) in any repetition, i.e. the figure may be the generator's limit, not the target's. ` +
       `ktn-chat runs as users run it, with its SQLite history file (a fresh temp file per run, deleted after), and beside it with \`--db :memory:\`; both with \`--flood-rate 0\`. ` +
-      `Baselines (redis, raw Bun, Python threads) are labelled; the ktn-chat server also echoes every message to its S senders (the protocol includes the author), which is not counted as a delivery.`,
+      `The cluster targets run one or two nodes (\`--redis\`, two sharing one port with \`--reuse-port\`, receivers spread across both by the kernel) on a redis-server of their own with appendonly on; their "server" CPU is the nodes and redis-server together. Baselines (redis, raw Bun, Python threads) are labelled; the ktn-chat server also echoes every message to its S senders (the protocol includes the author), which is not counted as a delivery.`,
   );
   lines.push("");
   if (doc.failures?.length) lines.push(`**Failures:** ${doc.failures.join("; ")}`, "");

@@ -2,12 +2,13 @@
 //
 // Starts each target itself on a free 127.0.0.1 port — ktn-chat (server.ts) as users run it, with its
 // SQLite history file (a fresh temp file per run, deleted after), ktn-chat with `--db :memory:`,
-// redis-server pub/sub, the raw Bun re-broadcast baseline and the Python ThreadingTCPServer baseline —
-// drives it with bench/loadgen.ts in a child process, samples the target's CPU and RSS from
-// /proc/<pid>, and writes bench/results/<date>.json and bench/results/latest.md. Ends only the
+// redis-server pub/sub, the raw Bun re-broadcast baseline, the Python ThreadingTCPServer baseline, and
+// a cluster of one or two ktn-chat nodes (`--redis`, two on one port with `--reuse-port`) on a
+// redis-server of its own (appendonly) — drives it with bench/loadgen.ts in a child process, samples
+// the target's CPU and RSS from /proc/<pid> (for a cluster: its nodes and redis-server together), and writes bench/results/<date>.json and bench/results/latest.md. Ends only the
 // processes it started, by PID.
 //
-// Options: --quick, --reps R, --secs S (per fan-out/login cell), --targets ktn,ktnmem,redis,raw,python,
+// Options: --quick, --reps R, --secs S (per fan-out/login cell), --targets ktn,ktnmem,redis,raw,python,cluster1,cluster2,
 //          --modes fanout,login,idle, --ns 10,100,1000, --idle 1000,5000,10000, --ks 4,32,
 //          --cells 1x1,1x32,8x1,8x32 (SxW), --out DIR, --ktn-args "…" (extra server.ts flags),
 //          --ktn-bun-args "…" (extra bun flags for the server, e.g. "--cpu-prof-md --cpu-prof-dir /tmp/prof").
@@ -36,7 +37,7 @@ const config = {
   quick,
   reps: Number(opt("reps", quick ? "1" : "3")),
   secs: Number(opt("secs", quick ? "0.6" : "2")),
-  targets: list("targets", "ktn,ktnmem,redis,raw,python") as TargetName[],
+  targets: list("targets", "ktn,ktnmem,redis,raw,python,cluster1,cluster2") as TargetName[],
   modes: list("modes", "fanout,login,idle"),
   ns: list("ns", quick ? "10,1000" : "10,100,1000").map(Number),
   cells: list("cells", "1x1,1x32,8x1,8x32").map((c) => {
@@ -116,16 +117,30 @@ async function waitListening(port: number, proc: Subprocess, seconds = 15): Prom
 }
 
 // ---------- targets ----------
-type TargetName = "ktn" | "ktnmem" | "redis" | "raw" | "python";
+type TargetName = "ktn" | "ktnmem" | "redis" | "raw" | "python" | "cluster1" | "cluster2";
+interface Cell {
+  senders: number;
+  window: number;
+}
 interface TargetSpec {
   label: string;
   proto: Proto;
   baseline: boolean;
-  /** The command line; `db` is a fresh temp file path for this run of the target. */
-  cmd(port: number, db: string): string[];
+  /** The command line of a single-process target; `db` is a fresh temp file path for this run of it. */
+  cmd?(port: number, db: string): string[];
+  /** A cluster: this many ktn-chat nodes on one port (--reuse-port) and one redis-server of their own. */
+  nodes?: number;
+  /** Fan-out cells by N, for targets that run only some (others run `config.cells` at every N). */
+  cellsByN?: Record<number, readonly Cell[]>;
 }
 const ktnServer = (port: number, db: string) =>
   ["bun", ...config.ktnBunArgs, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", String(port), "--log-level", "warn", "--db", db, "--flood-rate", "0", "--http-port", "off", ...config.ktnArgs];
+/** The cluster is measured where the issue sets its goals: a big room (fan-out) and a small one (latency). */
+const CLUSTER_CELLS: Record<number, readonly Cell[]> = { 1000: [{ senders: 8, window: 1 }], 10: [{ senders: 1, window: 1 }] };
+const clusterNode = (port: number, redisPort: number, nodes: number) => [
+  ...ktnServer(port, ":memory:"),
+  "--redis", `redis://127.0.0.1:${redisPort}`, "--cluster", "bench", ...(nodes > 1 ? ["--reuse-port"] : []),
+];
 const TARGETS: Record<TargetName, TargetSpec> = {
   ktn: {
     label: "ktn-chat (history file)",
@@ -157,34 +172,92 @@ const TARGETS: Record<TargetName, TargetSpec> = {
     baseline: true,
     cmd: (port) => ["python3", join(HERE, "ktn_threading_server.py"), "--port", String(port)],
   },
+  cluster1: {
+    label: "ktn-chat cluster: 1 node + redis",
+    proto: "ktn",
+    baseline: false,
+    nodes: 1,
+    cellsByN: CLUSTER_CELLS,
+  },
+  cluster2: {
+    label: "ktn-chat cluster: 2 nodes on one port + redis",
+    proto: "ktn",
+    baseline: false,
+    nodes: 2,
+    cellsByN: CLUSTER_CELLS,
+  },
 };
+
+/** A cluster's Redis as users should run it: appendonly, fsync every second, in the run's temp dir. */
+const clusterRedis = (port: number, dir: string) =>
+  ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxclients", "19000", "--loglevel", "warning", "--daemonize", "no"];
+
+const cellsFor = (name: TargetName, n: number): readonly Cell[] => TARGETS[name].cellsByN?.[n] ?? (TARGETS[name].cellsByN ? [] : config.cells);
 
 interface Running {
   name: TargetName;
-  proc: Subprocess;
+  /** Every process of the target: one, or a cluster's nodes and then its redis-server. */
+  procs: Subprocess[];
   port: number;
+  /** The process login and idle runs measure (single-process targets only). */
   pid: number;
-  /** The temp directory holding this run's history file. */
+  /** The temp directory holding this run's history file (or a cluster's Redis files). */
   dir: string;
+}
+
+const logFile = (log: string) => join(tmpdir(), `ktn-bench-${log}.log`);
+
+function spawnTarget(cmd: string[], log: string): Subprocess {
+  // A log left by an earlier run must not be read as this one's (the cluster waits for a line in it).
+  rmSync(logFile(log), { force: true });
+  const proc = Bun.spawn(cmd, { cwd: ROOT, stdout: "ignore", stderr: Bun.file(logFile(log)) });
+  started.add(proc);
+  return proc;
 }
 
 async function startTarget(name: TargetName): Promise<Running> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "ktn-bench-db-"));
   tempDirs.add(dir);
-  const proc = Bun.spawn(TARGETS[name].cmd(port, join(dir, "ktn-chat.db")), {
-    cwd: ROOT,
-    stdout: "ignore",
-    stderr: Bun.file(join(tmpdir(), `ktn-bench-${name}.log`)),
-  });
-  started.add(proc);
+  const { nodes, cmd } = TARGETS[name];
+  if (nodes || !cmd) return { name, port, dir, ...(await startCluster(name, port, dir, nodes ?? 1)) };
+  const proc = spawnTarget(cmd(port, join(dir, "ktn-chat.db")), name);
   await waitListening(port, proc);
-  return { name, proc, port, pid: proc.pid, dir };
+  return { name, procs: [proc], port, pid: proc.pid, dir };
 }
 
-/** Ends a target and deletes its history file (with SQLite's -wal and -shm files). */
+/** A redis-server, then each node once it says it listens (a second node on the port is not seen by a connect). */
+async function startCluster(name: TargetName, port: number, dir: string, nodes: number): Promise<{ procs: Subprocess[]; pid: number }> {
+  const redisPort = await freePort();
+  const redis = spawnTarget(clusterRedis(redisPort, dir), `${name}-redis`);
+  await waitListening(redisPort, redis);
+  const procs: Subprocess[] = [];
+  for (let i = 0; i < nodes; i++) {
+    const log = `${name}-node${i + 1}`;
+    const node = spawnTarget(clusterNode(port, redisPort, nodes), log);
+    await waitLogged(logFile(log), node, "listening on");
+    procs.push(node);
+  }
+  return { procs: [...procs, redis], pid: procs[0]!.pid };
+}
+
+async function waitLogged(file: string, proc: Subprocess, text: string, seconds = 15): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
+    if (proc.exitCode !== null) throw new Error(`node exited with ${proc.exitCode}: ${readFileSync(file, "utf8").trim()}`);
+    if (existsSync(file) && readFileSync(file, "utf8").includes(text)) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`no "${text}" in ${file} after ${seconds}s`);
+}
+
+/** CPU seconds of every process of the target together (for a cluster: its nodes and redis-server). */
+const targetCpuSeconds = (target: Running) => target.procs.reduce((sum, proc) => sum + cpuSeconds(proc.pid), 0);
+const targetRssKiB = (target: Running) => target.procs.reduce((sum, proc) => sum + rssKiB(proc.pid), 0);
+
+/** Ends a target and deletes its history file (with SQLite's -wal and -shm files, or a cluster's Redis files). */
 async function stopTarget(target: Running): Promise<void> {
-  await stopProc(target.proc);
+  for (const proc of target.procs) await stopProc(proc);
   rmSync(target.dir, { recursive: true, force: true });
   tempDirs.delete(target.dir);
 }
@@ -278,12 +351,12 @@ async function runFanout(name: TargetName, n: number): Promise<void> {
     // Warm-up (JIT, buffers), not recorded.
     await gen.ask({ op: "cell", cell: cellCounter++, senders: 8, window: 32, seconds: Math.min(0.5, config.secs), maxMessages }, 120);
     for (let rep = 1; rep <= config.reps; rep++) {
-      for (const { senders, window } of config.cells) {
-        const cpu0 = cpuSeconds(target.pid);
+      for (const { senders, window } of cellsFor(name, n)) {
+        const cpu0 = targetCpuSeconds(target);
         const t0 = performance.now();
         const result = await gen.ask<CellResult>({ op: "cell", cell: cellCounter++, senders, window, seconds: config.secs, maxMessages, drainSeconds: 20 }, config.secs + 60);
         const wall = (performance.now() - t0) / 1000;
-        const serverCpuSec = cpuSeconds(target.pid) - cpu0;
+        const serverCpuSec = targetCpuSeconds(target) - cpu0;
         const row: FanoutRow = {
           mode: "fanout",
           target: name,
@@ -292,7 +365,7 @@ async function runFanout(name: TargetName, n: number): Promise<void> {
           serverCpuSec,
           serverCpuUsPerDelivery: (serverCpuSec / result.deliveries) * 1e6,
           serverCoreShare: serverCpuSec / wall,
-          serverRssKiB: rssKiB(target.pid),
+          serverRssKiB: targetRssKiB(target),
         };
         rows.push(row);
         const errors = row.lost + row.duplicated + row.outOfOrder;
@@ -416,9 +489,11 @@ async function main(): Promise<void> {
     }
   };
   if (config.modes.includes("fanout"))
-    for (const n of config.ns) for (const name of config.targets) await attempt(`fanout ${name} N=${n}`, () => runFanout(name, n));
-  if (config.modes.includes("login")) for (const name of config.targets) await attempt(`login ${name}`, () => runLogin(name));
-  if (config.modes.includes("idle")) for (const name of config.targets) await attempt(`idle ${name}`, () => runIdle(name));
+    for (const n of config.ns) for (const name of config.targets) if (cellsFor(name, n).length) await attempt(`fanout ${name} N=${n}`, () => runFanout(name, n));
+  // Logins and idle connections are measured on single processes; the cluster's goals are fan-out and latency.
+  const single = config.targets.filter((name) => !TARGETS[name].nodes);
+  if (config.modes.includes("login")) for (const name of single) await attempt(`login ${name}`, () => runLogin(name));
+  if (config.modes.includes("idle")) for (const name of single) await attempt(`idle ${name}`, () => runIdle(name));
 
   const finishedAt = new Date();
   const labels = Object.fromEntries(Object.entries(TARGETS).map(([k, v]) => [k, v.label]));
