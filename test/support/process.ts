@@ -19,6 +19,12 @@ export interface ServerProcess {
 /** Every server this test run started and has not seen exit: a failed test must not leave one behind. */
 const running = new Set<{ kill(signal?: number | NodeJS.Signals): void }>();
 
+/** Registers a child process (a server, a redis-server) so that it cannot outlive the run. */
+export function track(proc: { kill(signal?: number | NodeJS.Signals): void; exited: Promise<number> }): void {
+  running.add(proc);
+  void proc.exited.then(() => running.delete(proc));
+}
+
 /** Kills what is still running; test/preload.ts calls it once every test file has run. */
 export function killLeftoverServers(): void {
   for (const proc of running) proc.kill("SIGKILL");
