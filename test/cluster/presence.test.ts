@@ -1,0 +1,79 @@
+// Presence across nodes: names unique cluster-wide, names/rooms and notices span every node, a dead node's users fade out.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { ask, loggedIn, startCluster, TEST_PRESENCE_TTL_MS, until, type TestCluster } from "../support/cluster.ts";
+import { RawPeer } from "../support/wire.ts";
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster(3);
+});
+afterAll(() => cluster.dispose());
+
+test("the same name sent to two nodes at the same moment: exactly one wins, the other gets the usual error (20 rounds)", async () => {
+  const [a, b] = cluster.nodes;
+  for (let round = 0; round < 20; round++) {
+    const peers = await Promise.all([RawPeer.connect(a!.port), RawPeer.connect(b!.port)]);
+    // Different case on each node: the names must still collide.
+    peers[0]!.send({ request: "login", content: `race${round}` });
+    peers[1]!.send({ request: "login", content: `RACE${round}` });
+    const answers = await Promise.all(peers.map((peer) => peer.next(3000)));
+    const won = answers.filter((answer) => answer.response === "info" && answer.content.startsWith("Login successful"));
+    const lost = answers.filter((answer) => answer.response === "error");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0].content).toMatch(/^Username 'race\d+' is taken\. Choose another username\.$/i);
+    for (const peer of peers) peer.close();
+  }
+});
+
+test("names and rooms count everyone on every node; join and leave notices reach the room on every node", async () => {
+  const [a, b, c] = cluster.nodes;
+  const ann = await loggedIn(a!, "ann");
+  const ben = await loggedIn(b!, "ben");
+  expect((await until(ann, (r) => r.response === "info")).content).toBe("ben joined the chat.");
+  const cyd = await loggedIn(c!, "cyd");
+  for (const peer of [ann, ben]) expect((await until(peer, (r) => r.response === "info")).content).toBe("cyd joined the chat.");
+
+  // In the order they entered the lobby, whichever node they are on.
+  expect((await ask(cyd, "names")).content).toBe("3 users in the chat: ann, ben, cyd");
+
+  ben.send({ request: "join", content: "Ops" });
+  expect((await ben.take(2))[0].content).toBe("You are in Ops now.");
+  for (const peer of [ann, cyd]) expect((await until(peer, (r) => r.response === "info")).content).toBe("ben left for Ops.");
+  const cydIn = await RawPeer.connect(c!.port);
+  await cydIn.login("dee");
+  cydIn.send({ request: "join", content: "ops" });
+  await cydIn.take(2);
+  expect((await until(ben, (r) => r.response === "info")).content).toBe("dee joined Ops.");
+  await until(ann, (r) => r.content === "dee left for Ops.");
+  expect((await ask(ann, "names")).content).toBe("2 users in the chat: ann, cyd");
+  expect((await ask(ben, "names")).content).toBe("2 users in Ops: ben, dee");
+  expect((await ask(ann, "rooms")).content).toBe("2 rooms: lobby (2), Ops (2). You are in lobby.");
+
+  cydIn.close();
+  expect((await until(ben, (r) => r.response === "info")).content).toBe("dee left the chat.");
+  for (const peer of [ann, ben, cyd]) peer.close();
+});
+
+test("a node killed with SIGKILL: within 10 s its users leave every other node's names, their room hears it once, the name is free", async () => {
+  const doomed = await cluster.addNode();
+  const [a, b] = cluster.nodes;
+  const watchers = [await loggedIn(a!, "watchA"), await loggedIn(b!, "watchB")];
+  const victims = [await loggedIn(doomed, "victim1"), await loggedIn(doomed, "victim2")];
+  for (const watcher of watchers) await until(watcher, (r) => r.content === "victim2 joined the chat.");
+  const killedAt = Date.now();
+  doomed.kill();
+
+  // Two nodes survive: each member must hear each leave once, not once per surviving node.
+  for (const watcher of watchers) {
+    const heard: string[] = [];
+    for (let i = 0; i < 2; i++) heard.push((await until(watcher, (r) => r.response === "info" && r.content.startsWith("victim"), 10_000)).content);
+    expect(heard.sort()).toEqual(["victim1 left the chat.", "victim2 left the chat."]);
+    expect(await watcher.silentFor(TEST_PRESENCE_TTL_MS)).toBe(true);
+  }
+  expect(Date.now() - killedAt).toBeLessThan(10_000);
+  for (const watcher of watchers) expect((await ask(watcher, "names")).content).not.toContain("victim");
+  const again = await loggedIn(b!, "victim1");
+  again.close();
+  for (const peer of [...watchers, ...victims]) peer.close();
+}, 20_000);
