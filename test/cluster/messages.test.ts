@@ -1,7 +1,7 @@
 // Messages across nodes: exactly once per member, one order per room on every node, history agreeing
 // with it; course clients and per-node limits on a cluster node as on a single server.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { ask, loggedIn, startCluster, until, type TestCluster } from "../support/cluster.ts";
+import { loggedIn, startCluster, until, type TestCluster } from "../support/cluster.ts";
 import { readTexts } from "../support/conformance.ts";
 import { comparable, RawPeer } from "../support/wire.ts";
 

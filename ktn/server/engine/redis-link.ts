@@ -19,7 +19,7 @@ export class RedisUnavailableError extends ChatError {
 export class RedisConnectError extends Error {}
 
 const CALL_TIMEOUT_MS = 1500;
-const CONNECT_TIMEOUT_MS = 8000;
+const CONNECT_TIMEOUT_MS = 5000;
 /** Bun gives up after maxRetries reconnects; past that the link starts again itself, this often. */
 const RETRY_MS = 500;
 
@@ -119,6 +119,8 @@ export class RedisLink {
       await this.subscriber.unsubscribe(this.channel).catch(() => {});
       await this.subscriber.subscribe(this.channel, this.listener);
       log.info(`redis: reconnected to ${this.url}; subscribed again`);
+      // The callbacks use the command client, which may come back a moment after the subscriber.
+      for (let i = 0; i < 200 && !this.commands.connected && !this.closing; i++) await Bun.sleep(RETRY_MS / 10);
       for (const callback of this.reconnected) callback();
     } catch (failure) {
       log.warn(`redis: subscribing again failed (${(failure as Error).message}); retrying`);

@@ -129,6 +129,8 @@ export class RedisPresence {
   /** Leaves that could not reach Redis, done again once it is back, so a name is never taken for good. */
   private readonly unreleased = new Map<string, string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Redis came back or our heartbeat lapsed: put our users back, on every beat until it works. */
+  private rejoinDue = false;
 
   constructor(
     private readonly link: RedisLink,
@@ -150,7 +152,10 @@ export class RedisPresence {
   async start(): Promise<void> {
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch(() => {}), Math.max(100, Math.floor(this.ttlMs / 3)));
-    this.link.onReconnect(() => void this.rejoin().catch(() => {}));
+    this.link.onReconnect(() => {
+      this.rejoinDue = true;
+      void this.beat().catch(() => {});
+    });
   }
 
   /** Takes `name` for the whole cluster and tells `room` (all but the user); false when someone has it. */
@@ -203,14 +208,17 @@ export class RedisPresence {
 
   private async beat(): Promise<void> {
     const alive = await this.run(HEARTBEAT, [this.node, this.ttlMs]);
-    if (alive === 0 && this.heartbeat) await this.rejoin();
+    if (alive === 0 && this.heartbeat) this.rejoinDue = true;
+    if (this.rejoinDue) {
+      await this.rejoin();
+      this.rejoinDue = false;
+    }
     const reaped = Number(await this.run(REAP, [this.node, LEFT_SUFFIX]));
     if (reaped > 0) log.info(`presence: ${reaped} user(s) of dead nodes logged out`);
   }
 
-  /** After an outage: our heartbeat, the leaves Redis missed, then our users, who may have been reaped meanwhile. */
+  /** After an outage: the leaves Redis missed, then our users, who may have been reaped meanwhile. */
   private async rejoin(): Promise<void> {
-    await this.run(HEARTBEAT, [this.node, this.ttlMs]);
     for (const [key, leftText] of this.unreleased) this.release(key, leftText);
     const users = this.localUsers().flatMap((user) => [user.name.toLowerCase(), user.name, user.room.toLowerCase(), user.address]);
     const taken = (await this.run(REJOIN, [this.node, ...users])) as string[];
