@@ -1,6 +1,7 @@
 // Presence across nodes: names unique cluster-wide, names/rooms and notices span every node, a dead node's users fade out.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ask, loggedIn, startCluster, TEST_PRESENCE_TTL_MS, until, type TestCluster } from "../support/cluster.ts";
+import { freePort } from "../support/redis.ts";
 import { RawPeer } from "../support/wire.ts";
 
 let cluster: TestCluster;
@@ -77,3 +78,18 @@ test("a node killed with SIGKILL: within 10 s its users leave every other node's
   again.close();
   for (const peer of [...watchers, ...victims]) peer.close();
 }, 20_000);
+
+test("two nodes started with --reuse-port share one port; the kernel spreads connections across them, and they are one chat", async () => {
+  const port = freePort();
+  const shared = await Promise.all([0, 1].map(() => cluster.addNode(["--reuse-port", "--port", String(port)])));
+  expect(shared.map((node) => node.port)).toEqual([port, port]);
+  const peers: RawPeer[] = [];
+  for (let i = 0; i < 16; i++) peers.push(await loggedIn(shared[0]!, `spread${i}`));
+  const perNode = shared.map((node) => (node.log().match(/logged in as spread/g) ?? []).length);
+  expect(perNode[0]! + perNode[1]!).toBe(16);
+  expect(Math.min(...perNode)).toBeGreaterThan(0);
+  const checker = await loggedIn(shared[1]!, "spreadcheck");
+  expect((await ask(checker, "names")).content).toMatch(/^17 users in the chat: spread0, spread1, .*spread15, spreadcheck$/);
+  for (const peer of [...peers, checker]) peer.close();
+  for (const node of shared) node.kill();
+});
