@@ -1,7 +1,7 @@
 // Moderation across nodes: whisper, kick, ban, unban, op, deop and delete act on users wherever they
 // are connected; accounts, moderators and bans live in Redis and survive the loss of any node.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { ask, loggedIn, startCluster, until, type TestCluster } from "../support/cluster.ts";
+import { ask, loggedIn, quiet, startCluster, until, type TestCluster } from "../support/cluster.ts";
 import type { ServerProcess } from "../support/process.ts";
 import { RawPeer } from "../support/wire.ts";
 
@@ -59,8 +59,7 @@ test("whisper reaches a user on another node, and only that user", async () => {
   const ann = await loggedIn(a!, "whisperAnn");
   const bob = await loggedIn(b!, "whisperBob");
   const bystander = await loggedIn(b!, "whisperBy");
-  await Bun.sleep(100);
-  for (const peer of [ann, bob, bystander]) await peer.drain();
+  await quiet([ann, bob, bystander]);
   const echo = await ask(ann, "whisper", "whisperbob psst");
   expect(echo).toMatchObject({ sender: "whisperAnn", response: "message", content: "psst", to: "whisperBob" });
   expect(await bob.next()).toMatchObject({ sender: "whisperAnn", response: "message", content: "psst", to: "whisperBob" });
@@ -75,8 +74,7 @@ test("kick, op, deop and delete from a moderator on a third node", async () => {
   const helper = await withPassword(b!, "helper");
   const victim = await loggedIn(a!, "kickme");
   const watcher = await loggedIn(a!, "watcher");
-  await Bun.sleep(100);
-  for (const peer of [boss, helper, victim, watcher]) await peer.drain();
+  await quiet([boss, helper, victim, watcher]);
 
   boss.send({ request: "kick", content: "kickme spam" });
   expect((await victim.next()).content).toBe("You were kicked by boss: spam");
@@ -112,8 +110,7 @@ test("a ban made on one node holds on every node, unban lifts it everywhere; ban
   boss.send({ request: "op", content: "helper" });
   await until(boss, (r) => r.content === "helper was made a moderator by boss.");
   const victim = await loggedIn(b!, "banme");
-  await Bun.sleep(100);
-  await boss.drain();
+  await quiet([boss]);
   boss.send({ request: "ban", content: "banme trolling" });
   expect((await victim.next()).content).toBe("You were banned by boss: trolling");
   await victim.waitClosed();

@@ -2,7 +2,7 @@
 // start, and garbage that someone else wrote into our keys and channel.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ask, loggedIn, startCluster, until, type TestCluster } from "../support/cluster.ts";
+import { ask, loggedIn, quiet, startCluster, until, type TestCluster } from "../support/cluster.ts";
 import { freePort } from "../support/redis.ts";
 import { RawPeer } from "../support/wire.ts";
 
@@ -34,8 +34,7 @@ test("Redis restarts mid-chat: requests get a clear error within 2 s, nobody is 
   const ann = await loggedIn(a!, "ann");
   const bob = await loggedIn(b!, "bob");
   const leaver = await loggedIn(b!, "leaver");
-  await Bun.sleep(100);
-  for (const peer of [ann, bob, leaver]) await peer.drain();
+  await quiet([ann, bob, leaver]);
   ann.send({ request: "msg", content: "before" });
   for (const peer of [ann, bob]) expect((await peer.next()).content).toBe("before");
 
@@ -112,8 +111,7 @@ test("garbage written into our keys and channel is logged and skipped; the node 
   const p = cluster.name;
   const ann = await loggedIn(a!, "garbageAnn");
   const bob = await loggedIn(b!, "garbageBob");
-  await Bun.sleep(100);
-  for (const peer of [ann, bob]) await peer.drain();
+  await quiet([ann, bob]);
   const garbage: string[][] = [
     ["PUBLISH", `${p}:bus`, "not json at all"],
     ["PUBLISH", `${p}:bus`, "x".repeat(5 * 1024 * 1024)],

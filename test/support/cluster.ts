@@ -65,3 +65,9 @@ export async function until(peer: RawPeer, matches: (response: any) => boolean, 
   }
   throw new Error("no matching response among 1000");
 }
+
+/** Lets the notices of the logins just made arrive on every node, then takes them, so a test starts from quiet peers. */
+export async function quiet(peers: RawPeer[]): Promise<void> {
+  await Bun.sleep(100);
+  for (const peer of peers) await peer.drain();
+}
