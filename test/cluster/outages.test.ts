@@ -9,7 +9,8 @@ import { RawPeer } from "../support/wire.ts";
 const SERVER = join(import.meta.dir, "..", "..", "server.ts");
 let cluster: TestCluster;
 beforeAll(async () => {
-  cluster = await startCluster(2, ["--flood-burst", "100"]);
+  // A long heartbeat: a Redis frozen for seconds must not make the nodes reap each other's users.
+  cluster = await startCluster(2, ["--flood-burst", "100", "--presence-ttl", "10000"]);
 });
 afterAll(() => cluster.dispose());
 
@@ -74,6 +75,27 @@ test("Redis restarts mid-chat: requests get a clear error within 2 s, nobody is 
   const again = await loggedIn(a!, "leaver");
   for (const peer of [ann, bob, again, newcomer]) peer.close();
 }, 30_000);
+
+test("Redis frozen (SIGSTOP): every request that needs it is answered with an error within 2 s instead of hanging", async () => {
+  const [a] = cluster.nodes;
+  const ann = await loggedIn(a!, "frozenAnn");
+  await quiet([ann]);
+  cluster.redis.pause();
+  try {
+    for (const [request, content] of [["names", null], ["msg", "into the void"]] as const) {
+      const started = Date.now();
+      const answer = await ask(ann, request, content);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(answer.response).toBe("error");
+      expect(answer.content).toMatch(/try again/i);
+    }
+    expect((await ask(ann, "help")).response).toBe("info");
+  } finally {
+    cluster.redis.resume();
+  }
+  await waitUntilAnswered(ann);
+  ann.close();
+}, 20_000);
 
 test("a message whose echo its author saw survives SIGKILL of the node and a restart of Redis", async () => {
   const doomed = await cluster.addNode();

@@ -11,6 +11,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stops it, then starts it again on the same port and folder: what it had survives. */
   restart(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   /** Runs one command with redis-cli-like arguments on a fresh connection, for tests that write into Redis. */
   command(args: string[]): Promise<unknown>;
   /** Stops it for good and removes its folder. */
@@ -34,6 +38,7 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     async stop() {
       if (proc.exitCode !== null) return;
+      proc.kill("SIGCONT");
       await server.command(["SHUTDOWN"]).catch(() => {});
       const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
       if (!exited) proc.kill("SIGKILL");
@@ -43,6 +48,8 @@ export async function startRedis(): Promise<RedisServer> {
       await server.stop();
       proc = await launch(port, dir);
     },
+    pause: () => proc.kill("SIGSTOP"),
+    resume: () => proc.kill("SIGCONT"),
     async command(args) {
       const client = new Bun.RedisClient(server.url, { autoReconnect: false, connectionTimeout: 2000 });
       try {
