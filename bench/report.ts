@@ -103,10 +103,19 @@ function find(fanout: FanoutSummary[], target: string, n: number, s: number, w: 
   return fanout.find((r) => r.target === target && r.receivers === n && r.senders === s && r.window === w);
 }
 
+/**
+ * ktn-chat's ratio to redis in each N=1000 cell of the last full run before group commit
+ * (bench/results/2026-11-25T20-25-59.json, then with `--db :memory:`): "no worse than before" means
+ * at least 0.9× that ratio (the spread of repetitions on this machine), history file and all.
+ */
+const N1000_RATIO_BEFORE: Record<string, number> = { "1x1": 1.034, "1x32": 1.54, "8x1": 1.088, "8x32": 1.834 };
+const WITHIN_NOISE = 0.9;
+
 /** The issue's targets, each with the measured figure and whether we meet it. */
 function checkTargets(fanout: FanoutSummary[], login: AnyRow[], idle: AnyRow[]) {
   const out: { target: string; measured: string; met: boolean | null }[] = [];
   const add = (target: string, measured: string, met: boolean | null) => out.push({ target, measured, met });
+  smallRoomTargets(fanout, add);
   const k1 = find(fanout, "ktn", 1000, 8, 1);
   add("fan-out N=1000 S=8 W=1 ≥ 1.0× redis deliveries/s", k1 ? `${fmtRatio(k1.ratioToRedis)} (${fmtRate(k1.deliveriesPerSec.median)}/s)` : "not run", k1 ? k1.ratioToRedis >= 1.0 : null);
   add("fan-out N=1000 S=8 W=1 ≤ 3.5 µs server CPU/delivery", k1 ? `${k1.serverCpuUsPerDelivery.toFixed(2)} µs` : "not run", k1 ? k1.serverCpuUsPerDelivery <= 3.5 : null);
@@ -132,6 +141,28 @@ function checkTargets(fanout: FanoutSummary[], login: AnyRow[], idle: AnyRow[]) 
   const allErrs = fanout.reduce((sum, r) => sum + r.errors, 0);
   add("0 lost / duplicated / out-of-order in every run", `ktn-chat ${errs}, all targets ${allErrs}`, fanout.length ? allErrs === 0 : null);
   return out;
+}
+
+/** Issue 13: small rooms, as users run the server (history file), against redis and against `--db :memory:`. */
+function smallRoomTargets(fanout: FanoutSummary[], add: (target: string, measured: string, met: boolean | null) => void): void {
+  const file = find(fanout, "ktn", 10, 8, 32);
+  const memory = find(fanout, "ktnmem", 10, 8, 32);
+  add("N=10 S=8 W=32, history file ≥ 0.9× redis deliveries/s", file ? `${fmtRatio(file.ratioToRedis)} (${fmtRate(file.deliveriesPerSec.median)}/s)` : "not run", file ? file.ratioToRedis >= 0.9 : null);
+  const toMemory = file && memory ? file.deliveriesPerSec.median / memory.deliveriesPerSec.median : NaN;
+  add("N=10 S=8 W=32, history file ≥ 0.9× ktn-chat --db :memory:", file && memory ? `${fmtRatio(toMemory)} (${fmtRate(file.deliveriesPerSec.median)}/s against ${fmtRate(memory.deliveriesPerSec.median)}/s)` : "not run", file && memory ? toMemory >= 0.9 : null);
+  const latency = find(fanout, "ktn", 10, 1, 1);
+  const redis = find(fanout, "redis", 10, 1, 1);
+  const p99Ratio = latency && redis ? latency.p99Us / redis.p99Us : NaN;
+  add("N=10 S=1 W=1, history file: p99 ≤ 1.2× redis p99", latency && redis ? `${fmtRatio(p99Ratio)} (${fmtUs(latency.p99Us)} against ${fmtUs(redis.p99Us)})` : "not run", latency && redis ? p99Ratio <= 1.2 : null);
+  for (const [cell, before] of Object.entries(N1000_RATIO_BEFORE)) {
+    const [s, w] = cell.split("x").map(Number);
+    const now = find(fanout, "ktn", 1000, s!, w!);
+    add(
+      `N=1000 S=${s} W=${w}, history file: no worse than before (≥ ${WITHIN_NOISE} × ${fmtRatio(before)} redis)`,
+      now ? `${fmtRatio(now.ratioToRedis)} (${fmtRate(now.deliveriesPerSec.median)}/s)` : "not run",
+      now ? now.ratioToRedis >= WITHIN_NOISE * before : null,
+    );
+  }
 }
 
 function fmtRate(x: number): string {
@@ -160,6 +191,7 @@ export function renderMarkdown(doc: AnyRow): string {
   lines.push(
     `Generator: one Bun process holds the N receivers and the S senders (no extra hop for the window); ${doc.config.payloadBytes}-byte payloads; ${doc.config.reps} repetitions of ~${doc.config.secs}s per cell; median [min–max]. ` +
       `"gen" is the generator's share of one core; ⚠ marks cells where it saturated a core (> 90%) in any repetition, i.e. the figure may be the generator's limit, not the target's. ` +
+      `ktn-chat runs as users run it, with its SQLite history file (a fresh temp file per run, deleted after), and beside it with \`--db :memory:\`; both with \`--flood-rate 0\`. ` +
       `Baselines (redis, raw Bun, Python threads) are labelled; the ktn-chat server also echoes every message to its S senders (the protocol includes the author), which is not counted as a delivery.`,
   );
   lines.push("");

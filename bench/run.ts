@@ -1,16 +1,18 @@
 // The benchmark runner: `bun bench/run.ts [--quick] [options]` (package.json: `bun run bench`).
 //
-// Starts each target itself on a free 127.0.0.1 port — ktn-chat (server.ts), redis-server pub/sub, the
-// raw Bun re-broadcast baseline and the Python ThreadingTCPServer baseline — drives it with
-// bench/loadgen.ts in a child process, samples the target's CPU and RSS from /proc/<pid>, and writes
-// bench/results/<date>.json and bench/results/latest.md. Ends only the processes it started, by PID.
+// Starts each target itself on a free 127.0.0.1 port — ktn-chat (server.ts) as users run it, with its
+// SQLite history file (a fresh temp file per run, deleted after), ktn-chat with `--db :memory:`,
+// redis-server pub/sub, the raw Bun re-broadcast baseline and the Python ThreadingTCPServer baseline —
+// drives it with bench/loadgen.ts in a child process, samples the target's CPU and RSS from
+// /proc/<pid>, and writes bench/results/<date>.json and bench/results/latest.md. Ends only the
+// processes it started, by PID.
 //
-// Options: --quick, --reps R, --secs S (per fan-out/login cell), --targets ktn,redis,raw,python,
+// Options: --quick, --reps R, --secs S (per fan-out/login cell), --targets ktn,ktnmem,redis,raw,python,
 //          --modes fanout,login,idle, --ns 10,100,1000, --idle 1000,5000,10000, --ks 4,32,
 //          --cells 1x1,1x32,8x1,8x32 (SxW), --out DIR, --ktn-args "…" (extra server.ts flags),
 //          --ktn-bun-args "…" (extra bun flags for the server, e.g. "--cpu-prof-md --cpu-prof-dir /tmp/prof").
 import type { Subprocess } from "bun";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { cpuSeconds, rssKiB, type CellResult, type LoginResult } from "./loadgen.ts";
@@ -34,7 +36,7 @@ const config = {
   quick,
   reps: Number(opt("reps", quick ? "1" : "3")),
   secs: Number(opt("secs", quick ? "0.6" : "2")),
-  targets: list("targets", "ktn,redis,raw,python") as TargetName[],
+  targets: list("targets", "ktn,ktnmem,redis,raw,python") as TargetName[],
   modes: list("modes", "fanout,login,idle"),
   ns: list("ns", quick ? "10,1000" : "10,100,1000").map(Number),
   cells: list("cells", "1x1,1x32,8x1,8x32").map((c) => {
@@ -49,12 +51,15 @@ const config = {
   payloadBytes: 100,
 };
 if (flag("help")) {
-  console.log(readFileSync(import.meta.path, "utf8").split("\n").slice(0, 12).join("\n"));
+  const source = readFileSync(import.meta.path, "utf8").split("\n");
+  console.log(source.slice(0, source.findIndex((line) => !line.startsWith("//"))).join("\n"));
   process.exit(0);
 }
 
 // ---------- processes we start (and only those we end) ----------
 const started = new Set<Subprocess>();
+/** Temp directories of history files, removed however the run ends. */
+const tempDirs = new Set<string>();
 function cleanup(): void {
   for (const proc of started) {
     try {
@@ -62,6 +67,8 @@ function cleanup(): void {
     } catch {}
   }
   started.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }
 process.on("SIGINT", () => (cleanup(), process.exit(130)));
 process.on("SIGTERM", () => (cleanup(), process.exit(143)));
@@ -109,19 +116,28 @@ async function waitListening(port: number, proc: Subprocess, seconds = 15): Prom
 }
 
 // ---------- targets ----------
-type TargetName = "ktn" | "redis" | "raw" | "python";
+type TargetName = "ktn" | "ktnmem" | "redis" | "raw" | "python";
 interface TargetSpec {
   label: string;
   proto: Proto;
   baseline: boolean;
-  cmd(port: number): string[];
+  /** The command line; `db` is a fresh temp file path for this run of the target. */
+  cmd(port: number, db: string): string[];
 }
+const ktnServer = (port: number, db: string) =>
+  ["bun", ...config.ktnBunArgs, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", String(port), "--log-level", "warn", "--db", db, "--flood-rate", "0", ...config.ktnArgs];
 const TARGETS: Record<TargetName, TargetSpec> = {
   ktn: {
-    label: "ktn-chat",
+    label: "ktn-chat (history file)",
     proto: "ktn",
     baseline: false,
-    cmd: (port) => ["bun", ...config.ktnBunArgs, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", String(port), "--log-level", "warn", "--db", ":memory:", "--flood-rate", "0", ...config.ktnArgs],
+    cmd: (port, db) => ktnServer(port, db),
+  },
+  ktnmem: {
+    label: "ktn-chat --db :memory:",
+    proto: "ktn",
+    baseline: false,
+    cmd: (port) => ktnServer(port, ":memory:"),
   },
   redis: {
     label: "redis pub/sub",
@@ -148,18 +164,29 @@ interface Running {
   proc: Subprocess;
   port: number;
   pid: number;
+  /** The temp directory holding this run's history file. */
+  dir: string;
 }
 
 async function startTarget(name: TargetName): Promise<Running> {
   const port = await freePort();
-  const proc = Bun.spawn(TARGETS[name].cmd(port), {
+  const dir = mkdtempSync(join(tmpdir(), "ktn-bench-db-"));
+  tempDirs.add(dir);
+  const proc = Bun.spawn(TARGETS[name].cmd(port, join(dir, "ktn-chat.db")), {
     cwd: ROOT,
     stdout: "ignore",
     stderr: Bun.file(join(tmpdir(), `ktn-bench-${name}.log`)),
   });
   started.add(proc);
   await waitListening(port, proc);
-  return { name, proc, port, pid: proc.pid };
+  return { name, proc, port, pid: proc.pid, dir };
+}
+
+/** Ends a target and deletes its history file (with SQLite's -wal and -shm files). */
+async function stopTarget(target: Running): Promise<void> {
+  await stopProc(target.proc);
+  rmSync(target.dir, { recursive: true, force: true });
+  tempDirs.delete(target.dir);
 }
 
 // ---------- the generator child ----------
@@ -279,7 +306,7 @@ async function runFanout(name: TargetName, n: number): Promise<void> {
     }
   } finally {
     await gen.close();
-    await stopProc(target.proc);
+    await stopTarget(target);
   }
 }
 
@@ -300,7 +327,7 @@ async function runLogin(name: TargetName): Promise<void> {
     }
   } finally {
     await gen.close();
-    await stopProc(target.proc);
+    await stopTarget(target);
   }
 }
 
@@ -353,7 +380,7 @@ async function runIdle(name: TargetName): Promise<void> {
     }
   } finally {
     await gen.close();
-    await stopProc(target.proc);
+    await stopTarget(target);
   }
 }
 

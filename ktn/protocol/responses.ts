@@ -20,8 +20,17 @@ export const SERVER_SENDER = "server";
 
 /** The timestamp is a string (the course text, docs/protocol.md §3); ISO 8601 in UTC sorts and parses everywhere. */
 export function timestamp(): string {
-  return new Date().toISOString();
+  // Formatted once per millisecond: a busy turn stamps hundreds of responses with the same text.
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
 }
+
+let stampedAt = -1;
+let stamp = "";
 
 export function serverResponse(response: Exclude<ResponseType, "message">, content: string | string[]): Response {
   return { timestamp: timestamp(), sender: SERVER_SENDER, response, content };

@@ -101,9 +101,21 @@ function plural(kind: string): string {
 
 /** Message text: not blank, at most the server's message length. */
 export function messageText(maxChars: number) {
-  return v.pipe(
+  const schema = v.pipe(
     v.string("A message is needed."),
     v.check((text) => text.trim().length > 0, "The message is empty."),
     v.maxLength(maxChars, `Messages are at most ${maxChars} characters.`),
   );
+  quickChecks.set(schema, (content) => typeof content === "string" && content.length <= maxChars && content.trim().length > 0);
+  return schema;
+}
+
+/**
+ * Plain predicates for schemas on the per-message path: true exactly when the schema would pass the
+ * content through unchanged, so the dispatcher can skip the schema; false says nothing (the schema decides).
+ */
+const quickChecks = new WeakMap<ContentSchema, (content: unknown) => boolean>();
+
+export function quickCheck(schema: ContentSchema): ((content: unknown) => boolean) | null {
+  return quickChecks.get(schema) ?? null;
 }

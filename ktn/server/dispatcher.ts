@@ -36,16 +36,24 @@ function refuse(ctx: RequestContext, failure: unknown): boolean {
 
 function run(commands: CommandTable, ctx: RequestContext, value: unknown): void | Promise<void> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ChatError(NOT_AN_OBJECT);
-  const envelope = v.safeParse(RequestEnvelope, value);
-  if (!envelope.success) throw new ChatError(BAD_REQUEST_FIELD);
-  const name = envelope.output.request.trim().toLowerCase();
+  const envelope = requestOf(value);
+  const name = envelope.request.trim().toLowerCase();
   const command = commands.get(name);
-  if (!command) throw new ChatError(`Unknown request '${clip(envelope.output.request)}'. Send {"request": "help"} to list the requests.`);
+  if (!command) throw new ChatError(`Unknown request '${clip(envelope.request)}'. Send {"request": "help"} to list the requests.`);
   if (!command.beforeLogin && ctx.username === null) throw new ChatError(`Log in first: '${name}' needs login <username>. Before login only login and help are accepted.`);
   if (command.moderatorOnly && !ctx.moderator) throw new ChatError(`'${name}' is for moderators only.`);
-  const content = v.safeParse(command.schema, envelope.output.content);
+  if (command.quick?.(envelope.content)) return command.run(ctx, envelope.content);
+  const content = v.safeParse(command.schema, envelope.content);
   if (!content.success) throw new ChatError(`${content.issues[0].message} Usage: ${command.usage}`);
   return command.run(ctx, content.output);
+}
+
+/** The envelope of a decoded object; a string `request` is all the envelope schema asks, so only other values meet the schema. */
+function requestOf(value: object): { request: string; content?: unknown } {
+  if (typeof (value as { request?: unknown }).request === "string") return value as { request: string; content?: unknown };
+  const envelope = v.safeParse(RequestEnvelope, value);
+  if (!envelope.success) throw new ChatError(BAD_REQUEST_FIELD);
+  return envelope.output;
 }
 
 function clip(text: string): string {

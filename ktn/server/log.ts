@@ -18,6 +18,11 @@ function write(level: LogLevel, text: string, always = false): void {
   process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${text}\n`);
 }
 
+/** Whether debug lines are written, so a per-message caller can skip building them. */
+export function debugging(): boolean {
+  return threshold === 0;
+}
+
 export const log = {
   debug: (text: string) => write("debug", text),
   info: (text: string) => write("info", text),

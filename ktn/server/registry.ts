@@ -1,12 +1,14 @@
 // The command registry: finds every module in commands/ and builds the dispatch table from it.
 import { join } from "node:path";
 import * as v from "valibot";
-import type { Command, ContentSchema } from "./command.ts";
+import { quickCheck, type Command, type ContentSchema } from "./command.ts";
 import type { Limits } from "./limits.ts";
 
 /** A loaded command with its content schema resolved against the server's limits. */
 export interface LoadedCommand extends Command {
   schema: ContentSchema;
+  /** Passes content the schema would pass unchanged without running it (see quickCheck), or null. */
+  quick: ((content: unknown) => boolean) | null;
   file: string;
 }
 
@@ -37,7 +39,8 @@ export async function loadCommands(limits: Limits): Promise<CommandTable> {
     const command = checkShape(file, await importModule(file));
     const twin = table.get(command.name);
     if (twin) throw new CommandLoadError(`commands/${file}: request '${command.name}' is already defined in commands/${twin.file}`);
-    table.set(command.name, { ...command, file, schema: resolveSchema(command, limits) });
+    const schema = resolveSchema(command, limits);
+    table.set(command.name, { ...command, file, schema, quick: quickCheck(schema) });
   }
   if (table.size === 0) throw new CommandLoadError(`no command modules found in ${COMMANDS_DIR}`);
   return table;

@@ -9,7 +9,7 @@ import { ChatError } from "./errors.ts";
 import type { Frame } from "../protocol/framing.ts";
 import { RequestIntake, type Readable } from "./intake.ts";
 import type { Limits } from "./limits.ts";
-import { log } from "./log.ts";
+import { debugging, log } from "./log.ts";
 import type { Moderation } from "./moderation.ts";
 import type { CommandTable } from "./registry.ts";
 import { error, history, info, type Response } from "../protocol/responses.ts";
@@ -188,7 +188,7 @@ export class Session implements RequestContext, Member {
   }
 
   post(content: string): void {
-    log.debug(`${this.peer} (${this.username}) msg ${JSON.stringify(content)}`);
+    if (debugging()) log.debug(`${this.peer} (${this.username}) msg ${JSON.stringify(content)}`);
     this.scope.chat.post(this, content);
     this.unsettled++;
   }

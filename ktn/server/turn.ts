@@ -4,6 +4,7 @@
 // Messages posted during a turn are made durable together (the commit phase) before anything queued
 // for a socket is written (the flush phase), so no peer ever sees a message that a crash could lose,
 // and both happen in the same setImmediate: batching costs no extra loop iteration.
+import { log } from "./log.ts";
 
 /** Phases in the order they run; work requested for a later phase while an earlier one runs joins this turn. */
 export const Phase = {
@@ -32,14 +33,20 @@ export function atTurnEnd(phase: Phase, task: () => void): void {
 
 function endTurn(): void {
   scheduled = false;
+  for (running = 0; running < PHASES; running++) {
+    const tasks = due[running]!;
+    if (tasks.length === 0) continue;
+    due[running] = [];
+    for (const task of tasks) runTask(task);
+  }
+  running = -1;
+}
+
+/** One failing task must not keep the others, the writers' flush above all, from running. */
+function runTask(task: () => void): void {
   try {
-    for (running = 0; running < PHASES; running++) {
-      const tasks = due[running]!;
-      if (tasks.length === 0) continue;
-      due[running] = [];
-      for (const task of tasks) task();
-    }
-  } finally {
-    running = -1;
+    task();
+  } catch (failure) {
+    log.error(`end of turn: ${(failure as Error)?.stack ?? failure}`);
   }
 }

@@ -4,7 +4,7 @@
 // and writes the rest on drain. A peer that frames its requests with newlines reads line by line and
 // gets its responses batched once per event-loop turn. A legacy peer (bare JSON) parses whatever
 // one recv(4096) returns, so it gets one response per write, paced apart, each within 4096 bytes.
-import { encode, encodeJson, info, type Response } from "../protocol/responses.ts";
+import { encode, info, type Response } from "../protocol/responses.ts";
 import { atTurnEnd, Phase } from "./turn.ts";
 
 /** The part of a socket the writer needs; Bun's TCP socket fits it. */
@@ -23,10 +23,24 @@ export function outgoing(response: Response): Outgoing {
   return { response, bytes: Buffer.from(encode(response)) };
 }
 
-/** For a response whose JSON is at hand already (a stored message), so it is not stringified twice. */
-export function outgoingJson(response: Response, json: string): Outgoing {
-  return { response, bytes: Buffer.from(encodeJson(json)) };
+/**
+ * Responses whose JSON is at hand already (a turn's stored messages), so none is stringified twice:
+ * `lines` is their wire forms end to end, encoded once for all of them; each gets a view of its line.
+ */
+export function outgoingLines(responses: readonly Response[], lines: string): Outgoing[] {
+  const bytes = Buffer.from(lines);
+  const all: Outgoing[] = new Array(responses.length);
+  let start = 0;
+  for (let i = 0; i < responses.length; i++) {
+    // JSON never holds a raw newline byte (not even inside a UTF-8 character), so each line ends at the next one.
+    const end = bytes.indexOf(NEWLINE, start) + 1;
+    all[i] = { response: responses[i]!, bytes: bytes.subarray(start, end) };
+    start = end;
+  }
+  return all;
 }
+
+const NEWLINE = 0x0a;
 
 export interface WriterLimits {
   /** Queued bytes past which the peer counts as a slow consumer. */
@@ -70,10 +84,22 @@ function batchOf(parts: Uint8Array[], totalBytes: number): Uint8Array {
     }
     if (same) return lastBatch!;
   }
-  const batch = Buffer.concat(parts, totalBytes);
+  const batch = endToEnd(parts, totalBytes) ?? Buffer.concat(parts, totalBytes);
   lastParts = parts;
   lastBatch = batch;
   return batch;
+}
+
+/** Parts that lie end to end in one buffer (a turn's messages, see outgoingLines) are one view of it, not a copy. */
+function endToEnd(parts: Uint8Array[], totalBytes: number): Uint8Array | null {
+  const first = parts[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.buffer !== first.buffer || part.byteOffset !== end) return null;
+    end += part.length;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, totalBytes);
 }
 
 export class ResponseWriter {

@@ -27,7 +27,7 @@
 // and must never repeat, across restarts and deletes (the local broker starts from `Store.lastMessageId`).
 //
 // The stored form of a message is its response JSON with an `id` key last (what `history` replays);
-// its wire form is that JSON and a newline (`outgoingJson` in ../writer.ts), so both share one stringify.
+// its wire form is that JSON and a newline (`outgoingLines` in ../writer.ts), so both share one stringify.
 import type { Outgoing } from "../writer.ts";
 
 /** A message as the chat hands it over: not yet numbered, stored or sent. */

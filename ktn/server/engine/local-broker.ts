@@ -1,8 +1,8 @@
 // The local broker: one process, one Store; each turn's messages are committed in one transaction, then delivered.
 import { log } from "../log.ts";
-import { message } from "../../protocol/responses.ts";
+import { encodeJson, message, type Response } from "../../protocol/responses.ts";
 import { atTurnEnd, Phase } from "../turn.ts";
-import { outgoingJson } from "../writer.ts";
+import { outgoingLines } from "../writer.ts";
 import type { Broker, BrokerEvents, Publication } from "./broker.ts";
 import type { RoomMessage, Store } from "./store.ts";
 
@@ -29,15 +29,18 @@ export class LocalBroker<A> implements Broker<A> {
     const batch = this.batch;
     this.batch = [];
     const events = this.events!;
-    const responses = new Array(batch.length);
+    const responses: Response[] = new Array(batch.length);
     const entries: RoomMessage[] = new Array(batch.length);
+    let lines = "";
     let id = this.lastId;
     for (let i = 0; i < batch.length; i++) {
       const { room, sender, content, timestamp } = batch[i]!;
       const response = message(sender, content, timestamp);
       response.id = ++id;
+      const encoded = JSON.stringify(response);
       responses[i] = response;
-      entries[i] = { room, id, encoded: JSON.stringify(response) };
+      entries[i] = { room, id, encoded };
+      lines += encodeJson(encoded);
     }
     try {
       this.store.appendMessages(entries);
@@ -48,9 +51,7 @@ export class LocalBroker<A> implements Broker<A> {
       return;
     }
     this.lastId = id;
-    for (let i = 0; i < batch.length; i++) {
-      const publication = batch[i]!;
-      events.onMessage(publication.room, outgoingJson(responses[i], entries[i]!.encoded), publication.author);
-    }
+    const outs = outgoingLines(responses, lines);
+    for (let i = 0; i < batch.length; i++) events.onMessage(batch[i]!.room, outs[i]!, batch[i]!.author);
   }
 }

@@ -1,5 +1,6 @@
 // The SQLite store: everything the server keeps, on disk through bun:sqlite, surviving restarts and crashes.
 import { Database } from "bun:sqlite";
+import { Checkpointer, WAL_BOUND_PAGES } from "./checkpointer.ts";
 import { LOBBY, MemoryStore, RecentMessages, type Ban, type RoomMessage, type Store } from "./store.ts";
 
 export class StoreOpenError extends Error {}
@@ -25,6 +26,28 @@ const MIGRATIONS: readonly (readonly string[])[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** Rows per INSERT statement: one statement for many rows costs far less than one per row. */
+const ROWS_PER_INSERT = 32;
+
+/** Appends a batch of messages on `db` in one transaction, all or none. */
+function messageInserter(db: Database): (batch: readonly RoomMessage[]) => void {
+  const insert = (rows: number) => db.query(`INSERT INTO messages (id, room, encoded) VALUES ${Array(rows).fill("(?, ?, ?)").join(", ")}`);
+  const full = insert(ROWS_PER_INSERT);
+  return db.transaction((batch: readonly RoomMessage[]) => {
+    for (let first = 0; first < batch.length; first += ROWS_PER_INSERT) {
+      const rows = Math.min(ROWS_PER_INSERT, batch.length - first);
+      const values: (string | number)[] = new Array(rows * 3);
+      for (let i = 0; i < rows; i++) {
+        const entry = batch[first + i]!;
+        values[i * 3] = entry.id;
+        values[i * 3 + 1] = entry.room;
+        values[i * 3 + 2] = entry.encoded;
+      }
+      (rows === ROWS_PER_INSERT ? full : insert(rows)).run(...values);
+    }
+  });
+}
+
 /**
  * Every write is committed before it returns, so a message is on disk before anyone sees it. Each
  * room's newest messages are also kept in memory once read, so a login or join reads no disk.
@@ -34,21 +57,20 @@ export class SqliteStore implements Store {
   private readonly statements;
   /** One transaction for a whole batch: one commit per turn, however many messages it holds. */
   private readonly insertMessages;
+  /** Started with the first messages: a store that only reads or keeps accounts needs no thread. */
+  private checkpointer: Checkpointer | null = null;
 
   constructor(
     private readonly db: Database,
     private readonly capacity: number,
   ) {
     this.statements = {
-      insertMessage: db.query("INSERT INTO messages (id, room, encoded) VALUES (?, ?, ?)"),
       newest: db.query("SELECT id, encoded FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?"),
       deleteMessage: db.query("DELETE FROM messages WHERE id = ? RETURNING room"),
       rememberDeleted: db.query("INSERT OR IGNORE INTO deleted_messages (id) VALUES (?)"),
       insertRoom: db.query("INSERT OR IGNORE INTO rooms (key, name) VALUES (?, ?)"),
     };
-    this.insertMessages = db.transaction((batch: readonly RoomMessage[]) => {
-      for (const entry of batch) this.statements.insertMessage.run(entry.id, entry.room.toLowerCase(), entry.encoded);
-    });
+    this.insertMessages = messageInserter(db);
   }
 
   lastMessageId(): number {
@@ -57,10 +79,11 @@ export class SqliteStore implements Store {
   }
 
   appendMessages(batch: readonly RoomMessage[]): void {
+    this.checkpointer ??= this.startCheckpointer();
     // Load the caches before the insert, or the new rows would be read back and kept twice.
-    for (const entry of batch) this.cached(entry.room);
+    const caches = batch.map((entry) => this.cached(entry.room));
     this.insertMessages(batch);
-    for (const entry of batch) this.cached(entry.room).push(entry);
+    for (let i = 0; i < batch.length; i++) caches[i]!.push(batch[i]!);
   }
 
   recentMessages(room: string, limit: number): string[] {
@@ -119,7 +142,13 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    this.checkpointer?.close();
     this.db.close();
+  }
+
+  private startCheckpointer(): Checkpointer {
+    this.db.run(`PRAGMA wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
+    return new Checkpointer(this.db.filename);
   }
 
   private cached(room: string): RecentMessages {

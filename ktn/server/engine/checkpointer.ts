@@ -1,0 +1,37 @@
+// The checkpointer: copies the history file's write-ahead log into the database on a thread of its own,
+// so the event loop only appends to the log.
+//
+// In WAL mode every commit appends pages to the log, and a checkpoint copies them into the database
+// file and syncs it. SQLite runs one inside whichever commit passes `wal_autocheckpoint` pages: under
+// load that is a commit every few milliseconds, stalling the event loop for the copy and two fsyncs.
+// Here a thread with its own connection runs a PASSIVE checkpoint (it never blocks a writer) every
+// CHECKPOINT_EVERY_MS, so the event loop's own automatic checkpoint, kept as a bound on the log's
+// size, finds almost everything copied already. A checkpoint is crash-safe wherever it runs.
+import { log } from "../log.ts";
+
+export const CHECKPOINT_EVERY_MS = 20;
+
+/** The log size, in pages, at which the event loop checkpoints by itself (SQLite's default is 1000). */
+export const WAL_BOUND_PAGES = 10_000;
+
+/** What the thread is told: start on a database file, or stop. */
+export type CheckpointRequest = { path: string; everyMs: number } | "close";
+
+export class Checkpointer {
+  private readonly thread: Worker;
+
+  constructor(path: string) {
+    // Unreferenced: the thread never keeps the server's process alive by itself.
+    this.thread = new Worker(new URL("./checkpoint-thread.ts", import.meta.url).href, { ref: false });
+    this.thread.onerror = (event) => log.warn(`checkpoint thread stopped (${event.message}); commits checkpoint by themselves`);
+    this.send({ path, everyMs: CHECKPOINT_EVERY_MS });
+  }
+
+  close(): void {
+    this.send("close");
+  }
+
+  private send(request: CheckpointRequest): void {
+    this.thread.postMessage(request);
+  }
+}
