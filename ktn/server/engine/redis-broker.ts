@@ -5,10 +5,10 @@
 // sees the messages of a room in the order Redis ran the scripts. Every node, this one included,
 // delivers what arrives on its subscription, so live order on all nodes is that one order; the
 // script's reply only settles failures, and stands in for a subscription event that never came.
-import { message } from "../../protocol/responses.ts";
+import { encodeJson, message } from "../../protocol/responses.ts";
 import { log } from "../log.ts";
 import { atTurnEnd, Phase } from "../turn.ts";
-import { outgoingJson } from "../writer.ts";
+import { outgoingLines, type Outgoing } from "../writer.ts";
 import type { Broker, BrokerEvents, Publication } from "./broker.ts";
 import type { ClusterEvent } from "./cluster-events.ts";
 import type { RedisLink } from "./redis-link.ts";
@@ -70,10 +70,8 @@ export class RedisBroker<A> implements Broker<A> {
       if (!authors && !this.refused.delete(event.b)) return;
       this.pending.delete(event.b);
     }
-    const events = this.events!;
-    event.m.forEach(([room, response], i) => {
-      events.onMessage(room, outgoingJson(response, JSON.stringify(response)), authors?.[i]?.author ?? null);
-    });
+    const responses = event.m.map(([, response]) => response);
+    this.deliver(event.m.map(([room]) => room), outgoingLines(responses, responses.map((response) => encodeJson(JSON.stringify(response))).join("")), authors);
   }
 
   /** Batches whose authors were told they failed, though the script may still have run (a timeout). */
@@ -107,9 +105,12 @@ export class RedisBroker<A> implements Broker<A> {
     if (!batch) return;
     this.pending.delete(number);
     log.warn(`redis: batch ${number} did not come back on the subscription; delivering it from the reply`);
-    stored.forEach((encoded, i) => {
-      const publication = batch[i]!;
-      this.events!.onMessage(publication.room, outgoingJson(JSON.parse(encoded), encoded), publication.author);
-    });
+    const outs = outgoingLines(stored.map((encoded) => JSON.parse(encoded)), stored.map(encodeJson).join(""));
+    this.deliver(batch.map((publication) => publication.room), outs, batch);
+  }
+
+  /** Hands a stored batch to the chat in its order, settling this node's authors. */
+  private deliver(rooms: string[], outs: Outgoing[], authors: Publication<A>[] | undefined): void {
+    for (let i = 0; i < outs.length; i++) this.events!.onMessage(rooms[i]!, outs[i]!, authors?.[i]?.author ?? null);
   }
 }
