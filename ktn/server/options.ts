@@ -46,7 +46,7 @@ export function serverUsage(): string {
     ["--tls-key FILE", "PEM private key for --tls-cert"],
     ["--redis URL", "redis://HOST:PORT[/DB]: be a node of the cluster sharing that Redis (instead of --db)"],
     ["--cluster NAME", "with --redis: the cluster's name, prefix of all its keys (default ktn)"],
-    ["--presence-ttl MS", `with --redis: a dead node's users are gone after this (default ${DEFAULT_PRESENCE_TTL_MS})`],
+    ["--presence-ttl MS", `with --redis: ms a node's heartbeat lives; a dead node's users are gone within 1⅔ × this (default ${DEFAULT_PRESENCE_TTL_MS})`],
     ["--reuse-port", "share the port with other processes on this machine (SO_REUSEPORT)"],
     ...LIMIT_SPECS.map((spec) => [`--${spec.flag} N`, `${spec.help} (default ${spec.fallback})`]),
     ["-h, --help", "show this help"],

@@ -1,6 +1,6 @@
 // Presence across nodes: names unique cluster-wide, names/rooms and notices span every node, a dead node's users fade out.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { ask, loggedIn, startCluster, TEST_PRESENCE_TTL_MS, until, type TestCluster } from "../support/cluster.ts";
+import { ask, closeAll, loggedIn, quiet, startCluster, TEST_PRESENCE_TTL_MS, until, type TestCluster } from "../support/cluster.ts";
 import { freePort } from "../support/redis.ts";
 import { RawPeer } from "../support/wire.ts";
 
@@ -12,6 +12,7 @@ afterAll(() => cluster.dispose());
 
 test("the same name sent to two nodes at the same moment: exactly one wins, the other gets the usual error (20 rounds)", async () => {
   const [a, b] = cluster.nodes;
+  const everyone: RawPeer[] = [];
   for (let round = 0; round < 20; round++) {
     const peers = await Promise.all([RawPeer.connect(a!.port), RawPeer.connect(b!.port)]);
     // Different case on each node: the names must still collide.
@@ -23,8 +24,9 @@ test("the same name sent to two nodes at the same moment: exactly one wins, the 
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     expect(lost[0].content).toMatch(/^Username 'race\d+' is taken\. Choose another username\.$/i);
-    for (const peer of peers) peer.close();
+    everyone.push(...peers);
   }
+  await closeAll(everyone);
 });
 
 test("names and rooms count everyone on every node; join and leave notices reach the room on every node", async () => {
@@ -53,7 +55,7 @@ test("names and rooms count everyone on every node; join and leave notices reach
 
   cydIn.close();
   expect((await until(ben, (r) => r.response === "info")).content).toBe("dee left the chat.");
-  for (const peer of [ann, ben, cyd]) peer.close();
+  await closeAll([ann, ben, cyd]);
 });
 
 test("a node killed with SIGKILL: within 10 s its users leave every other node's names, their room hears it once, the name is free", async () => {
@@ -76,7 +78,7 @@ test("a node killed with SIGKILL: within 10 s its users leave every other node's
   for (const watcher of watchers) expect((await ask(watcher, "names")).content).not.toContain("victim");
   const again = await loggedIn(b!, "victim1");
   again.close();
-  for (const peer of [...watchers, ...victims]) peer.close();
+  await closeAll([...watchers, ...victims]);
 }, 20_000);
 
 test("two nodes started with --reuse-port share one port; the kernel spreads connections across them, and they are one chat", async () => {
@@ -90,6 +92,45 @@ test("two nodes started with --reuse-port share one port; the kernel spreads con
   expect(Math.min(...perNode)).toBeGreaterThan(0);
   const checker = await loggedIn(shared[1]!, "spreadcheck");
   expect((await ask(checker, "names")).content).toMatch(/^17 users in the chat: spread0, spread1, .*spread15, spreadcheck$/);
-  for (const peer of [...peers, checker]) peer.close();
+  // Killed with users still on them, the nodes would be reaped (with notices) during the next test.
+  await closeAll([...peers, checker]);
   for (const node of shared) node.kill();
 });
+
+test("Redis away for longer than the heartbeat, one node slower to come back: no live user is reported gone", async () => {
+  const [a, b] = cluster.nodes;
+  const stay = [await loggedIn(a!, "stayA"), await loggedIn(b!, "stayB")];
+  await quiet(stay);
+  // Node b is held (SIGSTOP) through the outage and a moment past it, so node a is back first and
+  // finds b's heartbeat expired, like every heartbeat: reaping at once would report stayB gone.
+  process.kill(b!.pid, "SIGSTOP");
+  try {
+    await cluster.redis.stop();
+    await Bun.sleep(2 * TEST_PRESENCE_TTL_MS);
+    await cluster.redis.restart();
+    await Bun.sleep(0.5 * TEST_PRESENCE_TTL_MS);
+  } finally {
+    process.kill(b!.pid, "SIGCONT");
+  }
+  await Bun.sleep(3 * TEST_PRESENCE_TTL_MS);
+  for (const peer of stay) {
+    expect(peer.closed).toBe(false);
+    expect(await peer.silentFor(100)).toBe(true);
+  }
+  expect((await ask(stay[0]!, "names")).content).toMatch(/^\d+ users in the chat: .*stayA, stayB/);
+  await closeAll(stay);
+}, 20_000);
+
+test("a node stopped with SIGTERM: the others hear its users leave at once, not a heartbeat later", async () => {
+  const leaving = await cluster.addNode();
+  const [a] = cluster.nodes;
+  const watcher = await loggedIn(a!, "termWatch");
+  const goer = await loggedIn(leaving, "termGoer");
+  await until(watcher, (r) => r.content === "termGoer joined the chat.");
+  const started = Date.now();
+  expect(await leaving.signal("SIGTERM")).toBe(0);
+  expect((await until(watcher, (r) => r.response === "info", 3000)).content).toBe("termGoer left the chat.");
+  expect(Date.now() - started).toBeLessThan(TEST_PRESENCE_TTL_MS + 2000);
+  expect(await watcher.silentFor(TEST_PRESENCE_TTL_MS * 2)).toBe(true);
+  await closeAll([watcher, goer]);
+}, 20_000);

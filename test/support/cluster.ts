@@ -71,3 +71,9 @@ export async function quiet(peers: RawPeer[]): Promise<void> {
   await Bun.sleep(100);
   for (const peer of peers) await peer.drain();
 }
+
+/** Closes the peers and gives their nodes a moment to give the names back, so the next test starts from an empty chat. */
+export async function closeAll(peers: RawPeer[]): Promise<void> {
+  for (const peer of peers) peer.close();
+  await Bun.sleep(200);
+}

@@ -57,15 +57,31 @@ const HEARTBEAT = `
 local P, node, ttl = unpack(ARGV)
 local lapsed = redis.call('EXISTS', P .. ':alive:' .. node)
 redis.call('SET', P .. ':alive:' .. node, '1', 'PX', ttl)
+redis.call('DEL', P .. ':suspect:' .. node)
 redis.call('SADD', P .. ':nodes', node)
 return lapsed`;
 
-/** Takes every user of every node whose heartbeat expired out of the chat, once: the script runs alone. */
+/**
+ * Takes every user of every node whose heartbeat expired out of the chat, once: the script runs alone.
+ * A node is only suspected the first time its heartbeat is found missing, and reaped if it is still
+ * missing a beat later: after Redis was frozen or away, every heartbeat has expired at once, and the
+ * live nodes renew theirs before they would be reaped.
+ */
 const REAP = `${PUBLISH_NOTICE}
-local P, self, suffix = unpack(ARGV)
+local P, self, suffix, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local reaped = 0
 for _, node in ipairs(redis.call('SMEMBERS', P .. ':nodes')) do
+  local suspect = P .. ':suspect:' .. node
+  local dead = false
   if node ~= self and redis.call('EXISTS', P .. ':alive:' .. node) == 0 then
+    local since = tonumber(redis.call('GET', suspect))
+    if since == nil then redis.call('SET', suspect, now, 'PX', grace * 10) end
+    dead = since ~= nil and now - since >= grace
+  end
+  if dead then
+    redis.call('DEL', suspect)
     for _, key in ipairs(redis.call('SMEMBERS', P .. ':node:' .. node .. ':users')) do
       local user = P .. ':user:' .. key
       if redis.call('HGET', user, 'node') == node then
@@ -131,6 +147,8 @@ export class RedisPresence {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Redis came back or our heartbeat lapsed: put our users back, on every beat until it works. */
   private rejoinDue = false;
+  /** No reaping before this time (after a reconnect). */
+  private reapFrom = 0;
 
   constructor(
     private readonly link: RedisLink,
@@ -144,6 +162,11 @@ export class RedisPresence {
     private readonly lostName: (name: string) => void,
   ) {}
 
+  /** How often the heartbeat is renewed and dead nodes are looked for. */
+  private get beatMs(): number {
+    return Math.max(100, Math.floor(this.ttlMs / 3));
+  }
+
   get channel(): string {
     return `${this.prefix}:bus`;
   }
@@ -151,9 +174,11 @@ export class RedisPresence {
   /** Starts the heartbeat and the watch for dead nodes. */
   async start(): Promise<void> {
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat().catch(() => {}), Math.max(100, Math.floor(this.ttlMs / 3)));
+    this.heartbeat = setInterval(() => void this.beat().catch(() => {}), this.beatMs);
     this.link.onReconnect(() => {
       this.rejoinDue = true;
+      // The other nodes may be a moment behind us in coming back: their heartbeats get one TTL first.
+      this.reapFrom = Date.now() + this.ttlMs;
       void this.beat().catch(() => {});
     });
   }
@@ -213,7 +238,8 @@ export class RedisPresence {
       await this.rejoin();
       this.rejoinDue = false;
     }
-    const reaped = Number(await this.run(REAP, [this.node, LEFT_SUFFIX]));
+    if (Date.now() < this.reapFrom) return;
+    const reaped = Number(await this.run(REAP, [this.node, LEFT_SUFFIX, Math.floor(this.beatMs / 2)]));
     if (reaped > 0) log.info(`presence: ${reaped} user(s) of dead nodes logged out`);
   }
 
