@@ -30,6 +30,7 @@ async function main(): Promise<number | null> {
     return 1;
   }
   log.always(`ktn-chat listening on ${server.host}:${server.port} (connect with: bun client.ts 127.0.0.1 ${server.port})`);
+  if (server.web) log.always(`web client at ${server.web.url}`);
   if (settings.cluster) log.always(`node of cluster '${settings.cluster.name}': history, rooms, accounts and presence are kept in Redis at ${settings.cluster.redisUrl}`);
   else log.always(settings.db === ":memory:" ? "history is kept in memory only" : `history is kept in ${settings.db}`);
   let stopping = false;

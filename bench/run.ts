@@ -125,7 +125,7 @@ interface TargetSpec {
   cmd(port: number, db: string): string[];
 }
 const ktnServer = (port: number, db: string) =>
-  ["bun", ...config.ktnBunArgs, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", String(port), "--log-level", "warn", "--db", db, "--flood-rate", "0", ...config.ktnArgs];
+  ["bun", ...config.ktnBunArgs, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", String(port), "--log-level", "warn", "--db", db, "--flood-rate", "0", "--http-port", "off", ...config.ktnArgs];
 const TARGETS: Record<TargetName, TargetSpec> = {
   ktn: {
     label: "ktn-chat (history file)",

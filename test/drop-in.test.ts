@@ -44,7 +44,7 @@ interface Started {
 
 /** Runs the copy's server on 127.0.0.1:0 until it says where it listens, or exits, or the time is up. */
 async function startCopy(dir: string): Promise<Started> {
-  const child = Bun.spawn(["bun", "server.ts", "--port", "0", "--host", "127.0.0.1"], {
+  const child = Bun.spawn(["bun", "server.ts", "--port", "0", "--host", "127.0.0.1", "--http-port", "off"], {
     cwd: dir,
     stdin: "ignore",
     stdout: "ignore",

@@ -54,8 +54,23 @@ export class RequestIntake {
       for (const frame of this.decoder.push(chunk)) this.inbox.push(frame);
     } catch (failure) {
       if (!(failure instanceof FrameTooLargeError)) throw failure;
-      return this.abort(`Request too large: the limit is ${failure.limit} bytes. Disconnecting.`);
+      return this.abort(tooLarge(failure.limit));
     }
+    this.process();
+  }
+
+  /**
+   * One WebSocket message: exactly one request, already delimited (docs/protocol.md §14). A WebSocket
+   * cannot be told to stop sending, so while reading is held at most one burst of requests may wait.
+   */
+  receiveMessage(data: string | Uint8Array): void {
+    if (this.stopped) return;
+    const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    if (size > this.limits.maxFrameBytes) return this.abort(tooLarge(this.limits.maxFrameBytes));
+    if (this.inbox.length >= this.limits.floodBurst) {
+      return this.abort(`Flood control: more than ${this.limits.floodBurst} requests waiting, and a WebSocket cannot be slowed down. Disconnecting.`);
+    }
+    this.inbox.push(messageFrame(data));
     this.process();
   }
 
@@ -116,5 +131,19 @@ export class RequestIntake {
   private abort(reason: string): void {
     this.stop();
     this.events.abort(reason);
+  }
+}
+
+function tooLarge(limit: number): string {
+  return `Request too large: the limit is ${limit} bytes. Disconnecting.`;
+}
+
+/** A text message is one JSON value or malformed; two values in one message are malformed too. */
+function messageFrame(data: string | Uint8Array): Frame {
+  if (typeof data !== "string") return { kind: "malformed", reason: "a binary message (send each request as one text message)" };
+  try {
+    return { kind: "value", value: JSON.parse(data) };
+  } catch {
+    return { kind: "malformed", reason: "malformed JSON" };
   }
 }

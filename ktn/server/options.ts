@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_LIMITS, LIMIT_SPECS, type Limits } from "./limits.ts";
 import { isLogLevel, type LogLevel } from "./log.ts";
+import type { WebOptions } from "./web.ts";
 
 export interface ServerSettings {
   host: string;
@@ -14,6 +15,8 @@ export interface ServerSettings {
   /** PEM certificate and key, read from the files given. */
   tls?: { cert: string; key: string };
   limits: Limits;
+  /** The web client's port; none with `--http-port off`. */
+  web?: WebOptions;
   cluster?: ClusterSettings;
   /** Share the port with other processes (SO_REUSEPORT): the kernel spreads connections across them. */
   reusePort: boolean;
@@ -31,6 +34,8 @@ export interface ClusterSettings {
 
 export const DEFAULT_PRESENCE_TTL_MS = 5000;
 
+export const DEFAULT_HTTP_PORT = 8080;
+
 export const DEFAULT_DB = "ktn-chat.db";
 
 export class UsageError extends Error {}
@@ -39,6 +44,7 @@ export function serverUsage(): string {
   const rows = [
     ["--host H", "address to listen on (default 0.0.0.0, all interfaces)"],
     ["--port P", "TCP port (default 9998; 0 picks a free one)"],
+    ["--http-port N", `HTTP port of the web client (default ${DEFAULT_HTTP_PORT}, skipped with a warning when taken; 0 picks a free one; off: none)`],
     ["--log-level L", "debug, info, warn, error or silent (default info)"],
     ["--db PATH", `SQLite file that keeps history, rooms, accounts and bans (default ${DEFAULT_DB}; :memory: keeps nothing)`],
     ["--op NAME", "make a registered name a moderator (repeat for more)"],
@@ -62,7 +68,7 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { host: { type: "string" }, port: { type: "string" }, db: { type: "string" }, op: { type: "string", multiple: true }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, "log-level": { type: "string" }, redis: { type: "string" }, cluster: { type: "string" }, "presence-ttl": { type: "string" }, "reuse-port": { type: "boolean" }, help: { type: "boolean", short: "h" }, ...limitOptions },
+      options: { host: { type: "string" }, port: { type: "string" }, "http-port": { type: "string" }, db: { type: "string" }, op: { type: "string", multiple: true }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, "log-level": { type: "string" }, redis: { type: "string" }, cluster: { type: "string" }, "presence-ttl": { type: "string" }, "reuse-port": { type: "boolean" }, help: { type: "boolean", short: "h" }, ...limitOptions },
       allowPositionals: false,
     });
   } catch (failure) {
@@ -84,9 +90,18 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
     ops: (parsed.values.op as string[] | undefined) ?? [],
     tls: readTls(values["tls-cert"] as string | undefined, values["tls-key"] as string | undefined),
     limits,
+    web: webPort(values["http-port"] as string | undefined),
     cluster: readCluster(values),
     reusePort: values["reuse-port"] === true,
   };
+}
+
+/** The default port is a convenience, so only a port asked for stops start-up when it cannot be bound. */
+function webPort(text: string | undefined): WebOptions | undefined {
+  if (text === undefined) return { port: DEFAULT_HTTP_PORT, optional: true };
+  if (text === "off") return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--http-port must be a port from 0 to 65535, or off, not '${text}'`);
+  return { port: wholeNumber("--http-port", text, 0, 65535) };
 }
 
 const REDIS_URL = /^redis:\/\/[A-Za-z0-9.\-]+:\d{1,5}(\/\d{1,2})?$/;

@@ -77,6 +77,11 @@ export class Session implements RequestContext, Member {
     this.intake.receive(chunk);
   }
 
+  /** A WebSocket message: one whole request. */
+  receiveMessage(data: string | Uint8Array): void {
+    this.intake.receiveMessage(data);
+  }
+
   private handle(frame: Frame): boolean | Promise<boolean> {
     // Further messages join the turn's batch; anything else waits for the echo, so a join or a logout
     // cannot overtake a message posted before it.
@@ -231,13 +236,13 @@ export class Session implements RequestContext, Member {
     this.writer.drain();
   }
 
-  /** The socket closed, whoever closed it: leave the chat at once. */
+  /** The socket closed, whoever closed it: leave the chat once this connection's messages are out. */
   closed(): void {
     this.ended = true;
     this.intake.stop();
     this.clearLoginDeadline();
     this.writer.discard();
-    this.leaveChat();
+    this.afterPosts(() => this.leaveChat());
     log.info(`${this.peer} disconnected`);
   }
 
@@ -251,11 +256,24 @@ export class Session implements RequestContext, Member {
     this.ended = true;
     this.intake.stop();
     this.clearLoginDeadline();
-    // Last words go out now, not after an echo: the connection is ending.
-    this.sendHeld();
-    this.writer.send(outgoing(last));
-    this.leaveChat();
-    this.writer.endWhenFlushed();
+    this.afterPosts(() => {
+      this.writer.send(outgoing(last));
+      this.leaveChat();
+      this.writer.endWhenFlushed();
+    });
+  }
+
+  /**
+   * Runs `then` once every message this connection posted has been delivered or refused (at most a
+   * turn on one process), so its echoes come before its last words and its room hears them before the leave.
+   */
+  private afterPosts(then: () => void): void {
+    if (this.unsettled === 0) return then();
+    const before = this.whenSettled;
+    this.whenSettled = () => {
+      before?.();
+      then();
+    };
   }
 
   private loginTimedOut(): void {
@@ -283,7 +301,7 @@ export class Session implements RequestContext, Member {
     this.intake.stop();
     this.clearLoginDeadline();
     this.writer.discard();
-    this.leaveChat();
+    this.afterPosts(() => this.leaveChat());
     this.socket.terminate();
   }
 }

@@ -4,6 +4,7 @@
 // and writes the rest on drain. A peer that frames its requests with newlines reads line by line and
 // gets its responses batched once per event-loop turn. A legacy peer (bare JSON) parses whatever
 // one recv(4096) returns, so it gets one response per write, paced apart, each within 4096 bytes.
+// A WebSocket peer (a sink that says `messages`) gets each response as one write, one frame, whole.
 import { encode, info, type Response } from "../protocol/responses.ts";
 import { atTurnEnd, Phase } from "./turn.ts";
 
@@ -11,6 +12,8 @@ import { atTurnEnd, Phase } from "./turn.ts";
 export interface Sink {
   write(data: Uint8Array): number;
   end(): void;
+  /** Each write is one message to the peer (a WebSocket frame): one response per write, whole and unpaced. */
+  readonly messages?: boolean;
 }
 
 /** A response together with its wire bytes, so a broadcast is serialized once for every recipient. */
@@ -123,17 +126,21 @@ export class ResponseWriter {
 
   send(out: Outgoing): void {
     if (this.closed || this.closing) return;
-    if (this.lineFramed) {
-      this.queue.push(out.bytes);
-      this.queuedBytes += out.bytes.length;
-    } else {
-      for (const part of fitForLegacyPeer(out, this.limits.legacyMaxBytes)) {
-        this.queue.push(part.bytes);
-        this.queuedBytes += part.bytes.length;
-      }
-    }
-    if (this.waiting() && this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
+    const lagging = this.waiting();
+    if (this.lineFramed || this.sink.messages) this.enqueue(out.bytes, lagging);
+    else for (const part of fitForLegacyPeer(out, this.limits.legacyMaxBytes)) this.enqueue(part.bytes, lagging);
+    if (lagging && this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
     this.schedule();
+  }
+
+  /**
+   * A peer that lags keeps what it is sent beyond this turn: a view of a turn's shared buffer (see
+   * outgoingLines) is copied then, so the queue holds only the bytes it counts, never whole buffers.
+   */
+  private enqueue(bytes: Uint8Array, lagging: boolean): void {
+    const kept = lagging && bytes.byteLength !== bytes.buffer.byteLength ? new Uint8Array(bytes) : bytes;
+    this.queue.push(kept);
+    this.queuedBytes += kept.length;
   }
 
   /** Ends the connection once everything queued so far has been written. */
@@ -174,8 +181,15 @@ export class ResponseWriter {
 
   flush(): void {
     if (this.closed || this.unsent || this.gapTimer) return;
+    if (this.sink.messages) return this.flushMessages();
     if (this.queue.length === 0) return this.endIfClosing();
     if (this.writeOut(this.lineFramed ? this.takeAll() : this.takeOne())) this.afterWrite();
+  }
+
+  /** A message peer frames each response itself, so each goes out alone, never batched with the next. */
+  private flushMessages(): void {
+    while (this.queue.length > 0) if (!this.writeOut(this.takeOne())) return;
+    this.endIfClosing();
   }
 
   /**

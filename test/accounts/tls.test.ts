@@ -1,23 +1,13 @@
 // TLS: with --tls-cert and --tls-key the server speaks TLS only, and no password crosses the wire in clear.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { Socket } from "bun";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { useCertificate } from "../support/certificate.ts";
 import { spawnServer, type ServerProcess } from "../support/process.ts";
 import { RawPeer } from "../support/wire.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "ktn-tls-"));
-const cert = join(dir, "cert.pem");
-const key = join(dir, "key.pem");
+const { cert, key } = useCertificate("tls");
 const PASSWORD = "tls protected password";
-
-beforeAll(async () => {
-  // A self-signed certificate made for this run; openssl comes with Debian.
-  const openssl = Bun.spawn(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"], { stdout: "ignore", stderr: "pipe" });
-  if ((await openssl.exited) !== 0) throw new Error(`openssl failed: ${await new Response(openssl.stderr).text()}`);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A TCP relay that records every byte the client sends, to see what an eavesdropper would see. */
 async function recordingRelay(target: number): Promise<{ port: number; seen: () => string; stop: () => void }> {
@@ -92,7 +82,7 @@ test("a TLS server answers nothing to a plain-TCP client", async () => {
 });
 
 test("--tls-cert without --tls-key is a usage error", async () => {
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "..", "..", "server.ts"), "--tls-cert", cert], { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", join(import.meta.dir, "..", "..", "server.ts"), "--http-port", "off", "--tls-cert", cert], { stdout: "ignore", stderr: "pipe" });
   expect(await proc.exited).toBe(2);
   expect(await new Response(proc.stderr).text()).toContain("--tls-cert and --tls-key go together");
 });

@@ -1,28 +1,17 @@
 // The client with our server's additions: the room in the prompt, private messages marked, TLS.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { afterAll, expect, test } from "bun:test";
 import pc from "picocolors";
 import { renderResponse } from "../../ktn/client/render.ts";
+import { useCertificate } from "../support/certificate.ts";
 import { spawnServer } from "../support/process.ts";
 import { TmuxServer } from "../support/tmux.ts";
 import { RawPeer, startTestServer } from "../support/wire.ts";
 import { CLIENT, runClient, TEST_TZ } from "./client-process.ts";
 
 const tmux = TmuxServer.require("rooms");
-const dir = mkdtempSync(join(tmpdir(), "ktn-client-tls-"));
-const cert = join(dir, "cert.pem");
-const key = join(dir, "key.pem");
+const { cert, key } = useCertificate("client-tls");
 
-beforeAll(async () => {
-  const openssl = Bun.spawn(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"], { stdout: "ignore", stderr: "pipe" });
-  if ((await openssl.exited) !== 0) throw new Error(`openssl failed: ${await new Response(openssl.stderr).text()}`);
-});
-afterAll(() => {
-  tmux.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tmux.kill());
 
 test("a private message is marked as private, with author and recipient", () => {
   const plain = pc.createColors(false);

@@ -173,3 +173,23 @@ test("a logged-in connection is not closed at the login deadline", async () => {
   expect(peer.closed).toBe(false);
   peer.close();
 });
+
+test("a message posted just before the refusal budget ends a connection reaches the room before the leave", async () => {
+  const server = await serverWith({ maxBadRequests: 3 });
+  const alice = await RawPeer.connect(server.port);
+  alice.send({ request: "login", content: "alice" });
+  await alice.take(2);
+  const bob = await RawPeer.connect(server.port);
+  bob.send({ request: "login", content: "bob" });
+  await bob.take(2);
+  await alice.next(); // bob joined
+  // One small segment, so one turn: a message, then empty messages until the budget is spent.
+  bob.sendRaw(JSON.stringify({ request: "msg", content: "last words" }) + "\n" + `{"request":"msg","content":""}\n`.repeat(5));
+  const [said, gone] = await alice.take(2);
+  expect([said.response, said.sender, said.content]).toEqual(["message", "bob", "last words"]);
+  expect(comparable(gone)).toEqual({ sender: "server", response: "info", content: "bob left the chat." });
+  const seen = await bob.take(6);
+  expect(seen[0].content).toBe("last words");
+  expect(seen.at(-1).content).toBe("Too many refused requests (more than 3 a minute). Disconnecting.");
+  await bob.waitClosed();
+});

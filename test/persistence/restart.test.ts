@@ -93,7 +93,7 @@ test("--db :memory: keeps nothing across restarts", async () => {
 });
 
 async function startFailure(db: string): Promise<{ code: number; stderr: string }> {
-  const proc = Bun.spawn(["bun", SERVER, "--port", "0", "--host", "127.0.0.1", "--db", db], { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", SERVER, "--port", "0", "--host", "127.0.0.1", "--http-port", "off", "--db", db], { stdout: "ignore", stderr: "pipe" });
   const code = await Promise.race([proc.exited, Bun.sleep(10_000).then(() => (proc.kill(), -1))]);
   return { code, stderr: await new Response(proc.stderr).text() };
 }

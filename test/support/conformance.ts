@@ -1,6 +1,7 @@
 // Conformance support: a fresh server per test, tracked peers, and the exact responses docs/protocol.md §3 names.
 import { afterEach, beforeEach, expect } from "bun:test";
 import type { RunningServer, ServerOptions } from "../../ktn/server/listener.ts";
+import type { Inbox } from "./inbox.ts";
 import { ISO_TIMESTAMP, RawPeer, startTestServer, comparable, type Read } from "./wire.ts";
 
 /** The parts of a response a test compares exactly; the timestamp is checked on its own. */
@@ -28,6 +29,14 @@ export function expectResponse(actual: any, expected: Expected): void {
   expect(Object.keys(actual).sort()).toEqual(actual.response === "message" ? ["content", "id", ...keys.slice(1)] : keys);
   expect(actual.timestamp).toMatch(ISO_TIMESTAMP);
   expect(comparable(actual)).toEqual(expected);
+}
+
+/** Logs a peer of any transport in, asserting the welcome and consuming the history. */
+export async function logIn<Peer extends Inbox>(peer: Peer, username: string): Promise<Peer> {
+  const [hello, past] = await peer.login(username);
+  expectResponse(hello, welcome(username));
+  expect(past.response).toBe("history");
+  return peer;
 }
 
 /** Asserts a run of responses exactly, in order. */
@@ -96,11 +105,7 @@ export function useServer(options: ServerOptions | (() => Promise<ServerOptions>
       return peer;
     },
     async loggedIn(username) {
-      const peer = await handle.connect();
-      const [hello, past] = await peer.login(username);
-      expectResponse(hello, welcome(username));
-      expect(past.response).toBe("history");
-      return peer;
+      return logIn(await handle.connect(), username);
     },
     async legacyLoggedIn(username) {
       const peer = await handle.connect();

@@ -30,10 +30,12 @@ export function killLeftoverServers(): void {
   for (const proc of running) proc.kill("SIGKILL");
 }
 
-/** Starts `bun server.ts --host 127.0.0.1 --port 0 …args` (history in memory unless --db is given) and waits for its listening line. */
+/** Starts `bun server.ts --host 127.0.0.1 --port 0 …args` (history in memory unless --db is given, no web port unless --http-port is) and waits for its listening line. */
 export async function spawnServer(args: string[] = [], cwd?: string): Promise<ServerProcess> {
   const db = args.includes("--db") ? [] : ["--db", ":memory:"];
-  const proc = Bun.spawn(["bun", SERVER, "--host", "127.0.0.1", "--port", "0", ...db, ...args], {
+  // Without the flag every server would try the web client's default port, 8080, and parallel runs would race for it.
+  const web = args.includes("--http-port") ? [] : ["--http-port", "off"];
+  const proc = Bun.spawn(["bun", SERVER, "--host", "127.0.0.1", "--port", "0", ...db, ...web, ...args], {
     cwd,
     stdout: "ignore",
     stderr: "pipe",

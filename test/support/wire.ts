@@ -3,6 +3,7 @@ import { expect } from "bun:test";
 import type { Socket } from "bun";
 import { startServer, type RunningServer, type ServerOptions } from "../../ktn/server/listener.ts";
 import { setLogLevel } from "../../ktn/server/log.ts";
+import { Inbox } from "./inbox.ts";
 
 setLogLevel("silent");
 
@@ -21,13 +22,10 @@ export interface Read {
  * A peer that speaks raw bytes. It keeps every read apart (to check what shared a read) and parses
  * responses from the concatenation, one JSON object per line, as our server writes them.
  */
-export class RawPeer {
+export class RawPeer extends Inbox {
   readonly reads: Read[] = [];
-  closed = false;
   private socket!: Socket;
   private text = "";
-  private readonly responses: any[] = [];
-  private waiters: (() => void)[] = [];
 
   /** Connects to 127.0.0.1; with `tls`, over TLS that accepts the self-signed test certificate. */
   static async connect(port: number, options: { tls?: boolean } = {}): Promise<RawPeer> {
@@ -41,8 +39,8 @@ export class RawPeer {
       socket: {
         data: (_s, chunk) => peer.onData(Buffer.from(chunk)),
         handshake: () => resolve(),
-        close: () => peer.onClose(),
-        error: () => peer.onClose(),
+        close: () => peer.ended(),
+        error: () => peer.ended(),
       },
     });
     if (options.tls) await Promise.race([handshake, Bun.sleep(2000)]);
@@ -64,53 +62,6 @@ export class RawPeer {
     this.sendRaw(JSON.stringify(request));
   }
 
-  /** The next response not yet taken; fails after `timeoutMs`. */
-  async next(timeoutMs = 2000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.responses.length === 0) {
-      if (this.closed) throw new Error("connection closed while waiting for a response");
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no response within ${timeoutMs} ms`);
-      await this.wait(left);
-    }
-    return this.responses.shift();
-  }
-
-  /** The next `count` responses. */
-  async take(count: number, timeoutMs = 2000): Promise<any[]> {
-    const taken = [];
-    for (let i = 0; i < count; i++) taken.push(await this.next(timeoutMs));
-    return taken;
-  }
-
-  /** Resolves true if nothing more arrives within `ms`. */
-  async silentFor(ms: number): Promise<boolean> {
-    const before = this.reads.length;
-    await Bun.sleep(ms);
-    return this.reads.length === before && this.responses.length === 0;
-  }
-
-  /** Takes every response that arrives until the peer has been quiet for a moment (notices a test does not check). */
-  async drain(): Promise<void> {
-    for (let i = 0; i < 50 && !(await this.silentFor(30)); i++) await this.take(1);
-  }
-
-  /** Waits until the server closes the connection; fails after `timeoutMs`. */
-  async waitClosed(timeoutMs = 2000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`connection still open after ${timeoutMs} ms`);
-      await this.wait(left);
-    }
-  }
-
-  /** Logs in and consumes the info and history that answer it. */
-  async login(username: string): Promise<any[]> {
-    this.send({ request: "login", content: username });
-    return this.take(2);
-  }
-
   close(): void {
     this.socket.end();
   }
@@ -128,33 +79,13 @@ export class RawPeer {
   private onData(bytes: Buffer): void {
     this.reads.push({ bytes, at: performance.now() });
     this.text += bytes.toString("utf8");
+    const responses = [];
     let newline;
     while ((newline = this.text.indexOf("\n")) >= 0) {
-      this.responses.push(JSON.parse(this.text.slice(0, newline)));
+      responses.push(JSON.parse(this.text.slice(0, newline)));
       this.text = this.text.slice(newline + 1);
     }
-    this.wake();
-  }
-
-  private onClose(): void {
-    this.closed = true;
-    this.wake();
-  }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.min(ms, 100));
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    this.arrived(responses);
   }
 }
 
