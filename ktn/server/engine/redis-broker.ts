@@ -44,6 +44,8 @@ export class RedisBroker<A> implements Broker<A> {
   private batches = 0;
   /** Batches of this node sent to Redis, by number, until delivered (or refused). */
   private readonly pending = new Map<number, Publication<A>[]>();
+  /** Batches whose authors were told they failed, though the script may still have run (a timeout). */
+  private readonly refused = new Set<number>();
   private readonly commit = () => void this.commitBatch();
 
   constructor(
@@ -73,9 +75,6 @@ export class RedisBroker<A> implements Broker<A> {
     const responses = event.m.map(([, response]) => response);
     this.deliver(event.m.map(([room]) => room), outgoingLines(responses, responses.map((response) => encodeJson(JSON.stringify(response))).join("")), authors);
   }
-
-  /** Batches whose authors were told they failed, though the script may still have run (a timeout). */
-  private readonly refused = new Set<number>();
 
   private async commitBatch(): Promise<void> {
     const batch = this.batch;

@@ -55,10 +55,6 @@ export class RedisLink {
     }
   }
 
-  get connected(): boolean {
-    return this.commands.connected;
-  }
-
   /** Runs a command; rejects with RedisUnavailableError when Redis is down or does not answer in time. */
   async call(command: string, args: (string | number)[]): Promise<any> {
     if (!this.commands.connected) throw new RedisUnavailableError();

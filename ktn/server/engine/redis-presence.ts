@@ -125,14 +125,8 @@ if redis.call('EXISTS', P .. ':user:' .. key) == 0 then return 0 end
 redis.call('PUBLISH', P .. ':bus', event)
 return 1`;
 
-export interface LocalUser {
-  name: string;
-  room: string;
-  address: string;
-}
-
-/** Where a user is logged in, as presence knows it. */
-export interface Whereabouts {
+/** A logged-in user as presence keeps it: its name, the room it is in, the address it connects from. */
+export interface PresentUser {
   name: string;
   room: string;
   address: string;
@@ -157,7 +151,7 @@ export class RedisPresence {
     private readonly node: string,
     private readonly ttlMs: number,
     /** This node's logged-in users, to put back into Redis when it lost them. */
-    private readonly localUsers: () => LocalUser[],
+    private readonly localUsers: () => PresentUser[],
     /** A local user whose name another node took while Redis had lost ours. */
     private readonly lostName: (name: string) => void,
   ) {}
@@ -195,7 +189,7 @@ export class RedisPresence {
     this.track(this.run(RELEASE, [key, this.node, leftText]).then(() => this.unreleased.delete(key)));
   }
 
-  async move(user: LocalUser, to: string, leftText: string, joinText: string): Promise<void> {
+  async move(user: PresentUser, to: string, leftText: string, joinText: string): Promise<void> {
     await this.run(MOVE, [user.name.toLowerCase(), user.name, this.node, user.address, to.toLowerCase(), leftText, joinText]);
   }
 
@@ -210,7 +204,7 @@ export class RedisPresence {
     return Promise.all(rooms.map(async (room) => Number(await this.link.call("ZCARD", [`${this.prefix}:members:${room.toLowerCase()}`])) || 0));
   }
 
-  async locate(name: string): Promise<Whereabouts | null> {
+  async locate(name: string): Promise<PresentUser | null> {
     const [found, room, address] = (await this.link.call("HMGET", [`${this.prefix}:user:${name.toLowerCase()}`, "name", "room", "address"])) as (string | null)[];
     return found && room && address ? { name: found, room, address } : null;
   }
