@@ -1,7 +1,7 @@
 // Messages across nodes: exactly once per member, one order per room on every node, history agreeing
 // with it; course clients and per-node limits on a cluster node as on a single server.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { loggedIn, startCluster, until, type TestCluster } from "../support/cluster.ts";
+import { loggedIn, quiet, startCluster, until, type TestCluster } from "../support/cluster.ts";
 import { readTexts } from "../support/conformance.ts";
 import { comparable, RawPeer } from "../support/wire.ts";
 
@@ -114,3 +114,39 @@ test("flood control, the frame limit and the login deadline hold on a cluster no
   flooder.close();
   strict.kill();
 });
+
+test("a client that stops reading is dropped by its node once its queue passes the limit; nobody else on any node loses a message", async () => {
+  const [, b] = cluster.nodes;
+  const strict = await cluster.addNode(["--max-queue", "262144"]);
+  // A peer with a tiny receive buffer that never reads: the kernel soon stops taking its node's writes.
+  const sleeper = Bun.spawn(["python3", "-c", [
+    "import socket, time",
+    "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)",
+    `s.connect(("127.0.0.1", ${strict.port}))`,
+    `s.sendall(b'{"request": "login", "content": "sleeper"}')`,
+    "time.sleep(20)",
+  ].join("\n")]);
+  try {
+    for (let i = 0; i < 100 && !strict.log().includes("logged in as sleeper"); i++) await Bun.sleep(20);
+    const neighbour = await loggedIn(strict, "neighbour");
+    const loud = await loggedIn(b!, "loud");
+    await quiet([neighbour, loud]);
+    const text = "z".repeat(900);
+    let sent = 0;
+    for (let batch = 0; batch < 300 && !strict.log().includes("(sleeper) dropped"); batch++) {
+      loud.sendRaw(Array.from({ length: 20 }, (_, i) => JSON.stringify({ request: "msg", content: `${sent + i} ${text}` }) + "\n").join(""));
+      sent += 20;
+      await Bun.sleep(5);
+    }
+    expect(strict.log()).toContain("(sleeper) dropped: more than 262144 bytes unread");
+    for (const peer of [neighbour, loud]) {
+      const heard = await peer.take(sent + 1, 10_000);
+      expect(heard.filter((r) => r.response === "message").map((r) => Number(r.content.split(" ")[0]))).toEqual(Array.from({ length: sent }, (_, i) => i));
+      expect(heard.filter((r) => r.response === "info").map((r) => r.content)).toEqual(["sleeper left the chat."]);
+    }
+    for (const peer of [neighbour, loud]) peer.close();
+  } finally {
+    sleeper.kill();
+    strict.kill();
+  }
+}, 30_000);
