@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { loggedIn, quiet, startCluster, until, type TestCluster } from "../support/cluster.ts";
 import { readTexts } from "../support/conformance.ts";
+import { spawnNonReader } from "../support/process.ts";
 import { comparable, RawPeer } from "../support/wire.ts";
 
 let cluster: TestCluster;
@@ -119,13 +120,7 @@ test("a client that stops reading is dropped by its node once its queue passes t
   const [, b] = cluster.nodes;
   const strict = await cluster.addNode(["--max-queue", "262144"]);
   // A peer with a tiny receive buffer that never reads: the kernel soon stops taking its node's writes.
-  const sleeper = Bun.spawn(["python3", "-c", [
-    "import socket, time",
-    "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)",
-    `s.connect(("127.0.0.1", ${strict.port}))`,
-    `s.sendall(b'{"request": "login", "content": "sleeper"}')`,
-    "time.sleep(20)",
-  ].join("\n")]);
+  const sleeper = spawnNonReader(strict.port, "sleeper");
   try {
     for (let i = 0; i < 100 && !strict.log().includes("logged in as sleeper"); i++) await Bun.sleep(20);
     const neighbour = await loggedIn(strict, "neighbour");

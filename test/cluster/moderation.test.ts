@@ -56,9 +56,7 @@ test("a name registered on one node needs its password on every node", async () 
 
 test("whisper reaches a user on another node, and only that user", async () => {
   const [a, b] = cluster.nodes;
-  const ann = await loggedIn(a!, "whisperAnn");
-  const bob = await loggedIn(b!, "whisperBob");
-  const bystander = await loggedIn(b!, "whisperBy");
+  const [ann, bob, bystander] = await Promise.all([loggedIn(a!, "whisperAnn"), loggedIn(b!, "whisperBob"), loggedIn(b!, "whisperBy")]);
   await quiet([ann, bob, bystander]);
   const echo = await ask(ann, "whisper", "whisperbob psst");
   expect(echo).toMatchObject({ sender: "whisperAnn", response: "message", content: "psst", to: "whisperBob" });

@@ -75,3 +75,16 @@ export async function spawnServer(args: string[] = [], cwd?: string): Promise<Se
     kill: () => proc.kill("SIGKILL"),
   };
 }
+
+/** A peer that logs in and then never reads, with a tiny receive buffer, so the kernel soon stops taking the server's writes (python3: Bun sets no SO_RCVBUF). */
+export function spawnNonReader(port: number, username: string) {
+  const proc = Bun.spawn(["python3", "-c", [
+    "import socket, time",
+    "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)",
+    `s.connect(("127.0.0.1", ${port}))`,
+    `s.sendall(b'{"request": "login", "content": "${username}"}')`,
+    "time.sleep(20)",
+  ].join("\n")]);
+  track(proc);
+  return proc;
+}
