@@ -4,6 +4,7 @@ import { log, setLogLevel } from "./ktn/server/log.ts";
 import { parseServerArgs, serverUsage, UsageError } from "./ktn/server/options.ts";
 import { CommandLoadError } from "./ktn/server/registry.ts";
 import { openStore, StoreOpenError } from "./ktn/server/engine/sqlite-store.ts";
+import { RedisConnectError } from "./ktn/server/engine/redis-link.ts";
 
 async function main(): Promise<number | null> {
   let settings;
@@ -21,16 +22,17 @@ async function main(): Promise<number | null> {
   setLogLevel(settings.logLevel);
   let server;
   try {
-    server = await startServer({ ...settings, store: openStore(settings.db, settings.limits.historyMessages) });
+    server = await startServer({ ...settings, store: settings.cluster ? undefined : openStore(settings.db, settings.limits.historyMessages) });
   } catch (failure) {
-    const known = failure instanceof CommandLoadError || failure instanceof StoreOpenError || (failure as { code?: string }).code;
+    const known = failure instanceof CommandLoadError || failure instanceof StoreOpenError || failure instanceof RedisConnectError || (failure as { code?: string }).code;
     if (!known) throw failure;
     console.error(`Cannot start: ${(failure as Error).message}`);
     return 1;
   }
   log.always(`ktn-chat listening on ${server.host}:${server.port} (connect with: bun client.ts 127.0.0.1 ${server.port})`);
   if (server.web) log.always(`web client at ${server.web.url}`);
-  log.always(settings.db === ":memory:" ? "history is kept in memory only" : `history is kept in ${settings.db}`);
+  if (settings.cluster) log.always(`node of cluster '${settings.cluster.name}': history, rooms, accounts and presence are kept in Redis at ${settings.cluster.redisUrl}`);
+  else log.always(settings.db === ":memory:" ? "history is kept in memory only" : `history is kept in ${settings.db}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

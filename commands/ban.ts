@@ -18,6 +18,6 @@ export default defineCommand({
     v.check(({ minutes }) => minutes === null || minutes > 0, "A ban lasts more than 0 minutes (leave the minutes out for a ban for good)."),
   ),
   run(ctx, { user, minutes, reason }) {
-    ctx.moderate.ban(user, minutes, reason);
+    return ctx.moderate.ban(user, minutes, reason);
   },
 });

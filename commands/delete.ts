@@ -15,6 +15,6 @@ export default defineCommand({
     v.transform(Number),
   ),
   run(ctx, id) {
-    ctx.moderate.deleteMessage(id);
+    return ctx.moderate.deleteMessage(id);
   },
 });

@@ -8,6 +8,6 @@ export default defineCommand({
   beforeLogin: false,
   content: (limits) => nameContent("room name", limits.maxUsernameChars),
   run(ctx, room) {
-    ctx.joinRoom(room);
+    return ctx.joinRoom(room);
   },
 });

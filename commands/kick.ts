@@ -10,6 +10,6 @@ export default defineCommand({
   moderatorOnly: true,
   content: userAndRest,
   run(ctx, { user, rest }) {
-    ctx.moderate.kick(user, rest);
+    return ctx.moderate.kick(user, rest);
   },
 });

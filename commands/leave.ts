@@ -9,6 +9,6 @@ export default defineCommand({
   beforeLogin: false,
   content: noContent,
   run(ctx) {
-    ctx.joinRoom(LOBBY);
+    return ctx.joinRoom(LOBBY);
   },
 });

@@ -1,4 +1,5 @@
 // names: list the users in your room (for course clients, who never leave the lobby: everyone).
+import { after } from "../ktn/server/awaitable.ts";
 import { defineCommand, noContent } from "../ktn/server/command.ts";
 import { info } from "../ktn/protocol/responses.ts";
 import { LOBBY } from "../ktn/server/engine/store.ts";
@@ -10,8 +11,9 @@ export default defineCommand({
   beforeLogin: false,
   content: noContent,
   run(ctx) {
-    const names = ctx.names();
-    const where = ctx.room === LOBBY ? "the chat" : ctx.room;
-    ctx.reply(info(`${names.length} user${names.length === 1 ? "" : "s"} in ${where}: ${names.join(", ")}`));
+    return after(ctx.names(), (names) => {
+      const where = ctx.room === LOBBY ? "the chat" : ctx.room;
+      ctx.reply(info(`${names.length} user${names.length === 1 ? "" : "s"} in ${where}: ${names.join(", ")}`));
+    });
   },
 });

@@ -10,6 +10,6 @@ export default defineCommand({
   moderatorOnly: true,
   content: userOnly,
   run(ctx, user) {
-    ctx.moderate.op(user);
+    return ctx.moderate.op(user);
   },
 });

@@ -1,4 +1,5 @@
 // rooms: list the rooms and how many people are in each.
+import { after } from "../ktn/server/awaitable.ts";
 import { defineCommand, noContent } from "../ktn/server/command.ts";
 import { info } from "../ktn/protocol/responses.ts";
 
@@ -9,7 +10,9 @@ export default defineCommand({
   beforeLogin: false,
   content: noContent,
   run(ctx) {
-    const list = ctx.rooms().map((room) => `${room.name} (${room.members})`);
-    ctx.reply(info(`${list.length} room${list.length === 1 ? "" : "s"}: ${list.join(", ")}. You are in ${ctx.room}.`));
+    return after(ctx.rooms(), (rooms) => {
+      const list = rooms.map((room) => `${room.name} (${room.members})`);
+      ctx.reply(info(`${list.length} room${list.length === 1 ? "" : "s"}: ${list.join(", ")}. You are in ${ctx.room}.`));
+    });
   },
 });

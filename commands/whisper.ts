@@ -20,6 +20,6 @@ export default defineCommand({
       v.check(({ text }) => v.is(messageText(limits.maxMessageChars), text), `Messages are at most ${limits.maxMessageChars} characters.`),
     ),
   run(ctx, { recipient, text }) {
-    ctx.whisper(recipient, text);
+    return ctx.whisper(recipient, text);
   },
 });

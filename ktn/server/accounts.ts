@@ -3,7 +3,8 @@ import { ChatError } from "./errors.ts";
 import type { Limits } from "./limits.ts";
 import { log } from "./log.ts";
 import { TokenBucket } from "./rate.ts";
-import type { Store } from "./engine/store.ts";
+import type { StateStore } from "./engine/store.ts";
+import { after, type Awaitable } from "./awaitable.ts";
 
 /** Failed logins allowed per name and per address before the rest of the minute is refused. */
 const FAILURES_PER_MINUTE = 5;
@@ -16,17 +17,17 @@ export class Accounts {
   private readonly failures = new Map<string, TokenBucket>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: StateStore,
     private readonly limits: Limits,
   ) {}
 
-  isRegistered(name: string): boolean {
-    return this.store.passwordHash(name) !== null;
+  isRegistered(name: string): Awaitable<boolean> {
+    return after(this.store.passwordHash(name), (hash) => hash !== null);
   }
 
   async register(name: string, password: string): Promise<void> {
-    if (this.isRegistered(name)) throw new ChatError(`${name} is registered already.`);
-    this.store.saveAccount(name, await Bun.password.hash(password));
+    if (await this.isRegistered(name)) throw new ChatError(`${name} is registered already.`);
+    await this.store.saveAccount(name, await Bun.password.hash(password));
     log.info(`account registered: ${name}`);
   }
 
@@ -35,7 +36,7 @@ export class Accounts {
     const keys = [`name:${name.toLowerCase()}`, `address:${address}`];
     const wait = Math.max(...keys.map((key) => this.bucket(key).msUntilNext()));
     if (wait > 0) throw new ChatError(`Too many failed logins for ${name} or from your address. Try again in ${Math.ceil(wait / 1000)} seconds.`);
-    const hash = this.store.passwordHash(name);
+    const hash = await this.store.passwordHash(name);
     if (hash !== null && (await Bun.password.verify(password, hash))) return;
     for (const key of keys) this.bucket(key).take();
     log.warn(`failed login for ${name} from ${address}`);

@@ -3,7 +3,8 @@ import { ChatError } from "./errors.ts";
 import { error, info, message, SERVER_SENDER, timestamp, type Response } from "../protocol/responses.ts";
 import type { Broker } from "./engine/broker.ts";
 import { LocalBroker } from "./engine/local-broker.ts";
-import { LOBBY, type Store } from "./engine/store.ts";
+import { LOBBY, type StateStore, type Store } from "./engine/store.ts";
+import { after, type Awaitable } from "./awaitable.ts";
 import { outgoing, type Outgoing } from "./writer.ts";
 
 /** A logged-in connection as the chat state sees it. */
@@ -19,7 +20,7 @@ export interface Member {
 }
 
 /** A room with people in it; rooms nobody is in live only in the store. */
-interface Room {
+export interface Room {
   name: string;
   /** The lowercased name, which the store and the broker know it by. */
   key: string;
@@ -31,17 +32,25 @@ export interface RoomSummary {
   members: number;
 }
 
+/** A logged-in user as moderation sees it: here, or (in a cluster) on another node. */
+export interface Whereabouts {
+  name: string;
+  address: string;
+  /** The name of the room it is in. */
+  room: string;
+}
+
 export class Chat {
   /** Keyed by lowercased name, so `Alice` cannot pose as `alice`; insertion order is login order. */
-  private readonly members = new Map<string, Member>();
+  protected readonly members = new Map<string, Member>();
   /** Rooms with someone in them, by lowercased name (and the lobby, always). */
-  private readonly occupied = new Map<string, Room>();
-  private readonly roomOf = new Map<Member, Room>();
+  protected readonly occupied = new Map<string, Room>();
+  protected readonly roomOf = new Map<Member, Room>();
 
   constructor(
-    private readonly store: Store,
+    readonly store: StateStore,
     private readonly historyLimit: number,
-    private readonly broker: Broker<Member> = new LocalBroker(store),
+    private readonly broker: Broker<Member> = new LocalBroker(store as Store),
   ) {
     broker.attach({
       onMessage: (room, out, author) => this.deliverMessage(room, out, author),
@@ -50,25 +59,36 @@ export class Chat {
   }
 
   /** Logs a member in under `username`, into the lobby; throws ChatError when the name is reserved or taken. */
-  join(member: Member, username: string): void {
-    const key = username.toLowerCase();
-    if (key === SERVER_SENDER) throw new ChatError(`The name '${username}' is reserved. Choose another username.`);
-    if (this.members.has(key)) throw new ChatError(`Username '${username}' is taken. Choose another username.`);
+  join(member: Member, username: string): Awaitable<void> {
+    const key = this.available(username);
     this.members.set(key, member);
     this.enter(member, this.room(LOBBY));
     this.broadcast(info(`${username} joined the chat.`), this.roomOf.get(member)!, member);
   }
 
+  /** The key of a name nobody has on this process; throws ChatError when it is reserved or taken. */
+  protected available(username: string): string {
+    const key = username.toLowerCase();
+    if (key === SERVER_SENDER) throw new ChatError(`The name '${username}' is reserved. Choose another username.`);
+    if (this.members.has(key)) throw new ChatError(taken(username));
+    return key;
+  }
+
   /** Set at shutdown: everyone is told the server is going, so nobody needs n-1 leave notices. */
-  private closing = false;
+  protected closing = false;
 
   /** Logs a member out; its room hears `notice` (a kick or ban says why instead of "left"). */
   leave(username: string, notice = `${username} left the chat.`): void {
+    const room = this.forget(username);
+    if (room && !this.closing) this.broadcast(info(notice), room);
+  }
+
+  /** Takes a member out of this process's chat state; returns the room it was in, or null when it was not logged in. */
+  protected forget(username: string): Room | null {
     const member = this.members.get(username.toLowerCase());
-    if (!member) return;
+    if (!member) return null;
     this.members.delete(username.toLowerCase());
-    const room = this.exit(member);
-    if (!this.closing) this.broadcast(info(notice), room);
+    return this.exit(member);
   }
 
   /** The server is shutting down: leaves from now on go unannounced. */
@@ -81,8 +101,24 @@ export class Chat {
     return this.members.get(username.toLowerCase()) ?? null;
   }
 
+  /** Where a logged-in user is, or null. */
+  locate(username: string): Awaitable<Whereabouts | null> {
+    const member = this.member(username);
+    return member ? { name: member.username!, address: member.address, room: this.roomName(member) } : null;
+  }
+
+  /** Takes a user out of the chat for a moderator: its room hears `notice`, the user gets `farewell` and is closed. */
+  remove(username: string, notice: string, farewell: Response): Awaitable<void> {
+    const member = this.member(username);
+    this.leave(username, notice);
+    member?.disconnect(farewell);
+  }
+
+  /** Moderators were added or removed: a cluster tells its other nodes. */
+  moderatorsChanged(): Awaitable<void> {}
+
   /** Moves a logged-in member to `name`, creating the room if missing; returns its display name. */
-  moveTo(member: Member, name: string): string {
+  moveTo(member: Member, name: string): Awaitable<string> {
     const from = this.roomOf.get(member)!;
     const to = this.room(name);
     if (from === to) throw new ChatError(`You are in ${to.name} already.`);
@@ -108,7 +144,7 @@ export class Chat {
   }
 
   /** A stored message reaches everyone in its room here, on this process. */
-  private deliverMessage(roomKey: string, out: Outgoing, author: Member | null): void {
+  protected deliverMessage(roomKey: string, out: Outgoing, author: Member | null): void {
     const room = this.occupied.get(roomKey);
     if (room) this.deliver(out, room);
     author?.settled();
@@ -120,39 +156,40 @@ export class Chat {
   }
 
   /** Removes a message from history and tells its room; returns the room's key; throws ChatError when there is none. */
-  deleteMessage(id: number, notice: string): string {
-    const roomKey = this.store.deleteMessage(id);
-    if (roomKey === null) throw new ChatError(`There is no message ${id}.`);
-    this.announce(roomKey, notice);
-    return roomKey;
+  deleteMessage(id: number, notice: string): Awaitable<string> {
+    return after(this.store.deleteMessage(id), (roomKey) => {
+      if (roomKey === null) throw new ChatError(`There is no message ${id}.`);
+      return after(this.announce(roomKey, notice), () => roomKey);
+    });
   }
 
   /** An info to everyone in a room (nobody hears it if the room is empty). */
-  announce(roomName: string, notice: string): void {
+  announce(roomName: string, notice: string): Awaitable<void> {
     const room = this.occupied.get(roomName.toLowerCase());
     if (room) this.broadcast(info(notice), room);
   }
 
   /** Sends a private message to one user and echoes it to its author; never stored, never broadcast. */
-  whisper(author: Member, recipientName: string, content: string): void {
+  whisper(author: Member, recipientName: string, content: string): Awaitable<void> {
     const recipient = this.members.get(recipientName.toLowerCase());
-    if (!recipient) throw new ChatError(`No user named '${recipientName}' is logged in.`);
+    if (!recipient) throw new ChatError(notLoggedIn(recipientName));
     const out = outgoing({ ...message(author.username!, content), to: recipient.username! });
     recipient.deliver(out);
     if (recipient !== author) author.deliver(out);
   }
 
   /** Names in the member's room, in the order they entered it. */
-  names(member: Member): string[] {
+  names(member: Member): Awaitable<string[]> {
     return [...this.roomOf.get(member)!.members].map((m) => m.username!);
   }
 
-  history(member: Member): string[] {
-    return this.store.recentMessages(this.roomName(member), this.historyLimit);
+  /** A room's newest messages, oldest first, as a history replays them. */
+  history(room: string): Awaitable<string[]> {
+    return this.store.recentMessages(room, this.historyLimit);
   }
 
-  rooms(): RoomSummary[] {
-    return this.store.roomNames().map((name) => ({ name, members: this.occupied.get(name.toLowerCase())?.members.size ?? 0 }));
+  rooms(): Awaitable<RoomSummary[]> {
+    return (this.store.roomNames() as string[]).map((name) => ({ name, members: this.occupied.get(name.toLowerCase())?.members.size ?? 0 }));
   }
 
   /** Everyone logged in, whatever room they are in. */
@@ -165,32 +202,50 @@ export class Chat {
     this.deliver(outgoing(response), room, except);
   }
 
-  private deliver(out: Outgoing, room: Room, except?: Member): void {
+  protected deliver(out: Outgoing, room: Room, except?: Member): void {
     for (const member of room.members) if (member !== except) member.deliver(out);
   }
 
+  /** The room, created and saved when missing; only for a store that answers at once (a cluster has its own). */
   private room(name: string): Room {
+    const store = this.store as Store;
+    const key = name.toLowerCase();
+    if (!this.occupied.has(key)) {
+      store.saveRoom(name);
+      this.occupy(store.roomNames().find((known) => known.toLowerCase() === key) ?? name);
+    }
+    return this.occupied.get(key)!;
+  }
+
+  /** The local state of a room by its display name, made when this is its first member here. */
+  protected occupy(name: string): Room {
     const key = name.toLowerCase();
     let room = this.occupied.get(key);
     if (!room) {
-      this.store.saveRoom(name);
-      const stored = this.store.roomNames().find((known) => known.toLowerCase() === key) ?? name;
-      room = { name: stored, key, members: new Set() };
+      room = { name, key, members: new Set() };
       this.occupied.set(key, room);
     }
     return room;
   }
 
-  private enter(member: Member, room: Room): void {
+  protected enter(member: Member, room: Room): void {
     room.members.add(member);
     this.roomOf.set(member, room);
   }
 
-  private exit(member: Member): Room {
+  protected exit(member: Member): Room {
     const room = this.roomOf.get(member)!;
     room.members.delete(member);
     this.roomOf.delete(member);
     if (room.members.size === 0 && room.name !== LOBBY) this.occupied.delete(room.name.toLowerCase());
     return room;
   }
+}
+
+export function taken(username: string): string {
+  return `Username '${username}' is taken. Choose another username.`;
+}
+
+export function notLoggedIn(username: string): string {
+  return `No user named '${username}' is logged in.`;
 }

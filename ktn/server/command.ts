@@ -1,17 +1,18 @@
 // The command contract: what one module in commands/ declares, and what it may do when it runs.
 import * as v from "valibot";
+import type { Awaitable } from "./awaitable.ts";
 import type { RoomSummary } from "./chat.ts";
 import type { Limits } from "./limits.ts";
 import type { Response } from "../protocol/responses.ts";
 
 /** What a moderator may do; each action is announced to the room and logged. */
 export interface ModeratorActions {
-  kick(user: string, reason: string): void;
-  ban(user: string, minutes: number | null, reason: string): void;
-  unban(user: string): void;
-  deleteMessage(id: number): void;
-  op(user: string): void;
-  deop(user: string): void;
+  kick(user: string, reason: string): Awaitable<void>;
+  ban(user: string, minutes: number | null, reason: string): Awaitable<void>;
+  unban(user: string): Awaitable<void>;
+  deleteMessage(id: number): Awaitable<void>;
+  op(user: string): Awaitable<void>;
+  deop(user: string): Awaitable<void>;
 }
 
 /** What a command may do while it answers one request; it never sees a socket. */
@@ -27,7 +28,7 @@ export interface RequestContext {
    * Takes `username` for this connection; throws ChatError when it cannot be had. A registered name
    * needs its password, and then the answer waits for the password check.
    */
-  login(username: string, password: string | null): void | Promise<void>;
+  login(username: string, password: string | null): Awaitable<void>;
   /** Claims the logged-in name with a password; from then on login needs it. */
   register(password: string): Promise<void>;
   /** True for a moderator who logged in with its password. */
@@ -39,17 +40,17 @@ export interface RequestContext {
   /** Sends a message from this user to everyone logged in, author included, and keeps it in history. */
   post(content: string): void;
   /** Usernames of everyone in this user's room, in the order they entered it. */
-  names(): string[];
+  names(): Awaitable<string[]>;
   /** Earlier message responses of this user's room, JSON-encoded, oldest first. */
-  history(): string[];
+  history(): Awaitable<string[]>;
   /** The room this user is in; everyone starts in the lobby. */
   readonly room: string;
   /** Moves this user to a room (created if missing) and answers with an info and the room's history. */
-  joinRoom(name: string): void;
+  joinRoom(name: string): Awaitable<void>;
   /** Every room with how many people are in it now. */
-  rooms(): RoomSummary[];
+  rooms(): Awaitable<RoomSummary[]>;
   /** Sends a private message to one logged-in user, echoed to this user; never stored. */
-  whisper(recipient: string, content: string): void;
+  whisper(recipient: string, content: string): Awaitable<void>;
 }
 
 export type ContentSchema = v.GenericSchema<unknown, unknown>;

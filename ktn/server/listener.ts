@@ -8,9 +8,11 @@ import { Moderation } from "./moderation.ts";
 import { loadCommands, type CommandTable } from "./registry.ts";
 import { error } from "../protocol/responses.ts";
 import { Session, type ServerScope, type SessionSocket } from "./session.ts";
-import { MemoryStore, type Store } from "./engine/store.ts";
+import { MemoryStore, type StateStore, type Store } from "./engine/store.ts";
 import { startWeb, type WebOptions, type WebServer } from "./web.ts";
 import { outgoing } from "./writer.ts";
+import { ClusterChat } from "./cluster-chat.ts";
+import type { ClusterSettings } from "./options.ts";
 
 export interface ServerOptions {
   host?: string;
@@ -24,6 +26,10 @@ export interface ServerOptions {
   tls?: { cert: string; key: string };
   /** The web client's HTTP port (docs/protocol.md §14); none unless asked for. */
   web?: WebOptions;
+  /** Be a node of this cluster: shared state in its Redis instead of `store`. */
+  cluster?: ClusterSettings;
+  /** Share the port with other processes (SO_REUSEPORT). */
+  reusePort?: boolean;
 }
 
 export interface RunningServer {
@@ -45,16 +51,19 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const store = options.store ?? new MemoryStore(limits.historyMessages);
-  const chat = new Chat(store, limits.historyMessages);
-  const accounts = new Accounts(store, limits);
+  const cluster = options.cluster ? await ClusterChat.join(options.cluster, limits.historyMessages) : null;
+  const store: StateStore = options.store ?? new MemoryStore(limits.historyMessages);
+  const chat = cluster ?? new Chat(store, limits.historyMessages);
+  const accounts = new Accounts(cluster?.store ?? store, limits);
   const scope: ServerScope = {
     limits,
     commands: options.commands ?? (await loadCommands(limits)),
     chat,
     accounts,
-    moderation: new Moderation(chat, store, accounts, options.ops ?? []),
+    moderation: new Moderation(chat, cluster?.store ?? store, accounts, options.ops ?? []),
   };
+  await scope.moderation.load();
+  if (cluster) cluster.onModeratorsChanged = () => void scope.moderation.reload().catch(() => {});
   const sessions = new Set<Session>();
   const perAddress = new Map<string, number>();
 
@@ -94,6 +103,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const listener = Bun.listen<Connection>({
     hostname: host,
     port: options.port ?? 9998,
+    // Bun.listen honours reusePort (SO_REUSEPORT); bun-types 1.4.5 declares it on connect options only.
+    ...(options.reusePort ? ({ reusePort: true } as object) : {}),
     ...(options.tls ? { tls: { cert: options.tls.cert, key: options.tls.key } } : {}),
     socket: {
       open(socket) {
@@ -125,6 +136,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     while (sessions.size > 0 && Date.now() < deadline) await Bun.sleep(20);
     listener.stop(true);
     web?.stop(true);
+    await cluster?.stop();
     store.close();
   }
 
@@ -137,6 +149,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     stop() {
       listener.stop(true);
       web?.stop(true);
+      void cluster?.stop();
       store.close();
     },
   };

@@ -17,7 +17,22 @@ export interface ServerSettings {
   limits: Limits;
   /** The web client's port; none with `--http-port off`. */
   web?: WebOptions;
+  cluster?: ClusterSettings;
+  /** Share the port with other processes (SO_REUSEPORT): the kernel spreads connections across them. */
+  reusePort: boolean;
 }
+
+/** Present when the process is a node of a cluster: shared state lives in Redis. */
+export interface ClusterSettings {
+  /** As given: redis://HOST:PORT[/DB]. */
+  redisUrl: string;
+  /** Prefix of every key and channel, so clusters sharing one Redis never see each other. */
+  name: string;
+  /** Milliseconds a node's presence lives without a heartbeat: how soon a dead node's users are gone. */
+  presenceTtlMs: number;
+}
+
+export const DEFAULT_PRESENCE_TTL_MS = 5000;
 
 export const DEFAULT_HTTP_PORT = 8080;
 
@@ -35,6 +50,10 @@ export function serverUsage(): string {
     ["--op NAME", "make a registered name a moderator (repeat for more)"],
     ["--tls-cert FILE", "PEM certificate: serve TLS instead of plain TCP (needs --tls-key)"],
     ["--tls-key FILE", "PEM private key for --tls-cert"],
+    ["--redis URL", "redis://HOST:PORT[/DB]: be a node of the cluster sharing that Redis (instead of --db)"],
+    ["--cluster NAME", "with --redis: the cluster's name, prefix of all its keys (default ktn)"],
+    ["--presence-ttl MS", `with --redis: ms a node's heartbeat lives; a dead node's users are gone within 1⅔ × this (default ${DEFAULT_PRESENCE_TTL_MS})`],
+    ["--reuse-port", "share the port with other processes on this machine (SO_REUSEPORT)"],
     ...LIMIT_SPECS.map((spec) => [`--${spec.flag} N`, `${spec.help} (default ${spec.fallback})`]),
     ["-h, --help", "show this help"],
   ];
@@ -49,7 +68,7 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { host: { type: "string" }, port: { type: "string" }, "http-port": { type: "string" }, db: { type: "string" }, op: { type: "string", multiple: true }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, "log-level": { type: "string" }, help: { type: "boolean", short: "h" }, ...limitOptions },
+      options: { host: { type: "string" }, port: { type: "string" }, "http-port": { type: "string" }, db: { type: "string" }, op: { type: "string", multiple: true }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, "log-level": { type: "string" }, redis: { type: "string" }, cluster: { type: "string" }, "presence-ttl": { type: "string" }, "reuse-port": { type: "boolean" }, help: { type: "boolean", short: "h" }, ...limitOptions },
       allowPositionals: false,
     });
   } catch (failure) {
@@ -72,6 +91,8 @@ export function parseServerArgs(argv: string[]): ServerSettings | null {
     tls: readTls(values["tls-cert"] as string | undefined, values["tls-key"] as string | undefined),
     limits,
     web: webPort(values["http-port"] as string | undefined),
+    cluster: readCluster(values),
+    reusePort: values["reuse-port"] === true,
   };
 }
 
@@ -81,6 +102,21 @@ function webPort(text: string | undefined): WebOptions | undefined {
   if (text === "off") return undefined;
   if (!/^\d+$/.test(text)) throw new UsageError(`--http-port must be a port from 0 to 65535, or off, not '${text}'`);
   return { port: wholeNumber("--http-port", text, 0, 65535) };
+}
+
+const REDIS_URL = /^redis:\/\/[A-Za-z0-9.\-]+:\d{1,5}(\/\d{1,2})?$/;
+
+function readCluster(values: Record<string, string | boolean | undefined>): ClusterSettings | undefined {
+  const url = values.redis as string | undefined;
+  if (url === undefined) {
+    if (values.cluster !== undefined || values["presence-ttl"] !== undefined) throw new UsageError("--cluster and --presence-ttl need --redis");
+    return undefined;
+  }
+  if (!REDIS_URL.test(url) || Number(url.split(":")[2]!.split("/")[0]) > 65535) throw new UsageError(`--redis must look like redis://HOST:PORT or redis://HOST:PORT/DB, not '${url}'`);
+  const name = String(values.cluster ?? "ktn");
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new UsageError(`--cluster must be 1 to 64 letters, digits, _ or -, not '${name}'`);
+  const ttl = values["presence-ttl"];
+  return { redisUrl: url, name, presenceTtlMs: ttl === undefined ? DEFAULT_PRESENCE_TTL_MS : wholeNumber("--presence-ttl", ttl as string, 300, 600_000) };
 }
 
 function readTls(certFile: string | undefined, keyFile: string | undefined): ServerSettings["tls"] {

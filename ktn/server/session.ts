@@ -1,5 +1,7 @@
 // A session: one client connection, and everything a command may do on its behalf.
 import type { Accounts } from "./accounts.ts";
+import { after, type Awaitable } from "./awaitable.ts";
+import { LOBBY } from "./engine/store.ts";
 import { nameRule, type Command, type ModeratorActions, type RequestContext } from "./command.ts";
 import type { Chat, Member, RoomSummary } from "./chat.ts";
 import { dispatch } from "./dispatcher.ts";
@@ -108,28 +110,36 @@ export class Session implements RequestContext, Member {
     else this.writer.send(outgoing(response));
   }
 
-  login(username: string, password: string | null): void | Promise<void> {
+  login(username: string, password: string | null): Awaitable<void> {
     if (this.username !== null) throw new ChatError(`You are already logged in as ${this.username}. Log out first to change name.`);
     const { accounts } = this.scope;
-    if (!accounts.isRegistered(username)) {
-      // A course client's "login john smith" is a name with a space, not a password: say so as before.
-      if (password !== null) throw new ChatError(`${nameRule("username")} Usage: ${this.scope.commands.get("login")!.usage}`);
-      return this.enter(username, false);
-    }
-    if (password === null) throw new ChatError(`${username} is registered: log in with login ${username} <password>.`);
-    return accounts.verify(username, password, this.address).then(() => this.enter(username, true));
+    return after(accounts.isRegistered(username), (registered) => {
+      if (!registered) {
+        // A course client's "login john smith" is a name with a space, not a password: say so as before.
+        if (password !== null) throw new ChatError(`${nameRule("username")} Usage: ${this.scope.commands.get("login")!.usage}`);
+        return this.enter(username, false);
+      }
+      if (password === null) throw new ChatError(`${username} is registered: log in with login ${username} <password>.`);
+      return accounts.verify(username, password, this.address).then(() => this.enter(username, true));
+    });
   }
 
-  private enter(username: string, authenticated: boolean): void {
+  /** History is read before joining: with a store across the network, a message is then never both in it and live. */
+  private enter(username: string, authenticated: boolean): Awaitable<void> {
     if (this.ended) return;
-    this.scope.moderation.checkBans(username, this.address, this.scope.moderation.isModerator(username, authenticated));
-    this.scope.chat.join(this, username);
-    this.username = username;
-    this.authenticated = authenticated;
-    this.clearLoginDeadline();
-    log.info(`${this.peer} logged in as ${username}${authenticated ? " (password)" : ""}`);
-    this.reply(info(`Login successful. Welcome, ${username}!`));
-    this.reply(history(this.history()));
+    const { moderation, chat } = this.scope;
+    return after(moderation.checkBans(username, this.address, moderation.isModerator(username, authenticated)), () =>
+      after(chat.history(LOBBY), (past) =>
+        after(chat.join(this, username), () => {
+          this.username = username;
+          // The connection closed while the cluster was asked: give the name back.
+          if (this.ended) return this.leaveChat();
+          this.authenticated = authenticated;
+          this.clearLoginDeadline();
+          log.info(`${this.peer} logged in as ${username}${authenticated ? " (password)" : ""}`);
+          this.reply(info(`Login successful. Welcome, ${username}!`));
+          this.reply(history(past));
+        })));
   }
 
   async register(password: string): Promise<void> {
@@ -159,19 +169,22 @@ export class Session implements RequestContext, Member {
     return this.scope.chat.roomName(this);
   }
 
-  joinRoom(name: string): void {
-    const room = this.scope.chat.moveTo(this, name);
-    log.info(`${this.peer} (${this.username}) joined room ${room}`);
-    this.reply({ ...info(`You are in ${room} now.`), room });
-    this.reply(history(this.history()));
+  joinRoom(name: string): Awaitable<void> {
+    const { chat } = this.scope;
+    return after(chat.history(name), (past) =>
+      after(chat.moveTo(this, name), (room) => {
+        log.info(`${this.peer} (${this.username}) joined room ${room}`);
+        this.reply({ ...info(`You are in ${room} now.`), room });
+        this.reply(history(past));
+      }));
   }
 
-  rooms(): RoomSummary[] {
+  rooms(): Awaitable<RoomSummary[]> {
     return this.scope.chat.rooms();
   }
 
-  whisper(recipient: string, content: string): void {
-    this.scope.chat.whisper(this, recipient, content);
+  whisper(recipient: string, content: string): Awaitable<void> {
+    return this.scope.chat.whisper(this, recipient, content);
   }
 
   logout(): void {
@@ -185,12 +198,12 @@ export class Session implements RequestContext, Member {
     this.unsettled++;
   }
 
-  names(): string[] {
+  names(): Awaitable<string[]> {
     return this.scope.chat.names(this);
   }
 
-  history(): string[] {
-    return this.scope.chat.history(this);
+  history(): Awaitable<string[]> {
+    return this.scope.chat.history(this.room);
   }
 
   // --- Member: how the chat reaches this client ---

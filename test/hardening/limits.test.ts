@@ -2,6 +2,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { RunningServer } from "../../ktn/server/listener.ts";
 import type { Limits } from "../../ktn/server/limits.ts";
+import { spawnNonReader } from "../support/process.ts";
 import { RawPeer, startTestServer, comparable } from "../support/wire.ts";
 
 let servers: RunningServer[] = [];
@@ -90,13 +91,7 @@ test("a flood is slowed down, announced once, and every message still arrives in
 test("a client that stops reading is dropped once its queue passes the limit, and nobody else loses a message", async () => {
   const server = await serverWith({ maxQueueBytes: 256 * 1024, floodRate: 0 });
   // A peer with a tiny receive buffer that never reads: the kernel soon stops taking our writes.
-  const sleeper = Bun.spawn(["python3", "-c", [
-    "import socket, time",
-    "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)",
-    `s.connect(("127.0.0.1", ${server.port}))`,
-    `s.sendall(b'{"request": "login", "content": "sleeper"}')`,
-    "time.sleep(20)",
-  ].join("\n")]);
+  const sleeper = spawnNonReader(server.port, "sleeper");
   try {
     for (let i = 0; i < 100 && !server.chat.usernames().includes("sleeper"); i++) await Bun.sleep(20);
     const talker = await RawPeer.connect(server.port);

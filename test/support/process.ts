@@ -19,6 +19,12 @@ export interface ServerProcess {
 /** Every server this test run started and has not seen exit: a failed test must not leave one behind. */
 const running = new Set<{ kill(signal?: number | NodeJS.Signals): void }>();
 
+/** Registers a child process (a server, a redis-server) so that it cannot outlive the run. */
+export function track(proc: { kill(signal?: number | NodeJS.Signals): void; exited: Promise<number> }): void {
+  running.add(proc);
+  void proc.exited.then(() => running.delete(proc));
+}
+
 /** Kills what is still running; test/preload.ts calls it once every test file has run. */
 export function killLeftoverServers(): void {
   for (const proc of running) proc.kill("SIGKILL");
@@ -68,4 +74,17 @@ export async function spawnServer(args: string[] = [], cwd?: string): Promise<Se
     },
     kill: () => proc.kill("SIGKILL"),
   };
+}
+
+/** A peer that logs in and then never reads, with a tiny receive buffer, so the kernel soon stops taking the server's writes (python3: Bun sets no SO_RCVBUF). */
+export function spawnNonReader(port: number, username: string) {
+  const proc = Bun.spawn(["python3", "-c", [
+    "import socket, time",
+    "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)",
+    `s.connect(("127.0.0.1", ${port}))`,
+    `s.sendall(b'{"request": "login", "content": "${username}"}')`,
+    "time.sleep(20)",
+  ].join("\n")]);
+  track(proc);
+  return proc;
 }

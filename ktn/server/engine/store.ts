@@ -1,5 +1,6 @@
 // The store: everything the server keeps (history, rooms, accounts, moderators, bans) behind one
 // interface, so another backend (Redis, Postgres) drops in without touching commands.
+import type { Awaitable } from "../awaitable.ts";
 
 /** Rooms are stored under their lowercased name; `lobby` always exists. */
 export const LOBBY = "lobby";
@@ -23,7 +24,27 @@ export interface RoomMessage {
   encoded: string;
 }
 
-export interface Store {
+/**
+ * What the chat, accounts and moderation read and write. A store across the network (Redis) answers
+ * later; memory and SQLite answer at once (Store below), so the single process never waits.
+ */
+export interface StateStore {
+  recentMessages(room: string, limit: number): Awaitable<string[]>;
+  deleteMessage(id: number): Awaitable<string | null>;
+  saveRoom(name: string): Awaitable<void>;
+  roomNames(): Awaitable<string[]>;
+  passwordHash(name: string): Awaitable<string | null>;
+  /** Registers a name; a store shared by several processes refuses a name registered meanwhile (ChatError). */
+  saveAccount(name: string, passwordHash: string): Awaitable<void>;
+  moderators(): Awaitable<string[]>;
+  setModerator(name: string, moderator: boolean): Awaitable<void>;
+  saveBan(ban: Ban): Awaitable<void>;
+  bans(): Awaitable<Ban[]>;
+  removeBans(name: string): Awaitable<number>;
+  close(): void;
+}
+
+export interface Store extends StateStore {
   /** The highest message id ever stored (0 when none), so ids stay unique across restarts. */
   lastMessageId(): number;
   /** Keeps a turn's messages, in order, all or none (it throws then). Durable on return. */
