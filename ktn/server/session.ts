@@ -238,11 +238,7 @@ export class Session implements RequestContext, Member {
 
   /** The socket closed, whoever closed it: leave the chat once this connection's messages are out. */
   closed(): void {
-    this.ended = true;
-    this.intake.stop();
-    this.clearLoginDeadline();
-    this.writer.discard();
-    this.afterPosts(() => this.leaveChat());
+    this.abandon();
     log.info(`${this.peer} disconnected`);
   }
 
@@ -253,14 +249,26 @@ export class Session implements RequestContext, Member {
 
   /** Stops handling requests, leaves the chat, sends a last response, and closes once the queue is written. */
   private endWith(last: Response): void {
-    this.ended = true;
-    this.intake.stop();
-    this.clearLoginDeadline();
+    this.stopRequests();
     this.afterPosts(() => {
       this.writer.send(outgoing(last));
       this.leaveChat();
       this.writer.endWhenFlushed();
     });
+  }
+
+  /** No more requests from this connection: the first step of every way it ends. */
+  private stopRequests(): void {
+    this.ended = true;
+    this.intake.stop();
+    this.clearLoginDeadline();
+  }
+
+  /** Gone, or going with no last words: what is queued for it is dropped; it leaves once its messages are out. */
+  private abandon(): void {
+    this.stopRequests();
+    this.writer.discard();
+    this.afterPosts(() => this.leaveChat());
   }
 
   /**
@@ -297,11 +305,7 @@ export class Session implements RequestContext, Member {
 
   private dropSlowConsumer(): void {
     log.warn(`${this.peer} (${this.username ?? "not logged in"}) dropped: more than ${this.limits.maxQueueBytes} bytes unread`);
-    this.ended = true;
-    this.intake.stop();
-    this.clearLoginDeadline();
-    this.writer.discard();
-    this.afterPosts(() => this.leaveChat());
+    this.abandon();
     this.socket.terminate();
   }
 }
