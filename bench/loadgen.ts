@@ -193,7 +193,7 @@ export interface CellResult {
   timedOut: boolean;
 }
 
-/** N receivers and up to MAX_SENDERS senders on one target, reused across cells. */
+/** N receivers on one target, reused across cells, and each cell's S senders. */
 export class FanOut {
   private adapter: Adapter;
   private rx: Conn[] = [];
@@ -232,27 +232,52 @@ export class FanOut {
     this.adapter = ADAPTERS[proto];
   }
 
-  async setup(receivers: number, senders: number, timeoutSec = 120): Promise<{ failed: number; setupSec: number }> {
+  /** Logs the N receivers in; senders are logged in per cell (see run), so a room holds exactly N + S. */
+  async setup(receivers: number, timeoutSec = 120): Promise<{ failed: number; setupSec: number }> {
     const t0 = performance.now();
     const a = this.adapter;
-    const tx = await openAll(senders, 8, this.port, (i) => a.txHello(`${this.prefix}s${i}`), a, () => {}, timeoutSec * 1000);
     const rx = await openAll(receivers, 64, this.port, (i) => a.rxHello(`${this.prefix}r${i}`), a, (c, chunk) => this.onRx(c, chunk), timeoutSec * 1000);
-    this.tx = tx.conns;
     this.rx = rx.conns;
     this.n = this.rx.length;
     this.hi = new Int32Array(this.n * MAX_SENDERS);
     this.uniq = new Float64Array(this.n);
     this.dup = new Float64Array(this.n);
     this.ooo = new Float64Array(this.n);
-    return { failed: tx.failed + rx.failed, setupSec: (performance.now() - t0) / 1000 };
+    return { failed: rx.failed, setupSec: (performance.now() - t0) / 1000 };
+  }
+
+  /**
+   * A cell's own S senders, logged in before it starts and gone after it: a sender idle in this cell
+   * but still logged in would be one more member of the room on servers where every user hears every
+   * message (KTN, Python), and not on those where publishers hear nothing (redis, raw).
+   */
+  private async openSenders(cell: number, senders: number, timeoutSec: number): Promise<void> {
+    const a = this.adapter;
+    const tx = await openAll(senders, 8, this.port, (i) => a.txHello(`${this.prefix}c${cell}s${i}`), a, () => {}, timeoutSec * 1000);
+    this.tx = tx.conns;
+    if (tx.failed > 0) throw new Error(`${tx.failed} of ${senders} senders failed to log in`);
+  }
+
+  private closeSenders(): void {
+    for (const c of this.tx) c.socket?.end();
+    this.tx = [];
   }
 
   close(): void {
     for (const c of [...this.rx, ...this.tx]) c.socket?.end();
   }
 
-  run(spec: CellSpec): Promise<CellResult> {
-    if (spec.senders > this.tx.length) throw new Error(`only ${this.tx.length} senders connected`);
+  async run(spec: CellSpec): Promise<CellResult> {
+    if (spec.senders > MAX_SENDERS) throw new Error(`at most ${MAX_SENDERS} senders`);
+    await this.openSenders(spec.cell, spec.senders, 30);
+    try {
+      return await this.measure(spec);
+    } finally {
+      this.closeSenders();
+    }
+  }
+
+  private measure(spec: CellSpec): Promise<CellResult> {
     this.cell = spec.cell;
     this.S = spec.senders;
     this.W = Math.min(spec.window, RING - 1);
@@ -549,7 +574,7 @@ export class IdleCrowd {
 // --- child-process mode: driven by bench/run.ts over IPC ---
 
 type Command =
-  | { op: "fanout-setup"; proto: Proto; port: number; receivers: number; senders: number; prefix: string }
+  | { op: "fanout-setup"; proto: Proto; port: number; receivers: number; prefix: string }
   | ({ op: "cell" } & CellSpec)
   | { op: "login"; proto: Proto; port: number; k: number; seconds: number; prefix: string }
   | { op: "idle-grow"; proto: Proto; port: number; total: number; prefix: string; timeoutSec: number }
@@ -567,7 +592,7 @@ if (import.meta.main) {
         switch (command.op) {
           case "fanout-setup":
             fan = new FanOut(command.proto, command.port, command.prefix);
-            return reply({ ok: true, ...(await fan.setup(command.receivers, command.senders)) });
+            return reply({ ok: true, ...(await fan.setup(command.receivers)) });
           case "cell":
             return reply({ ok: true, ...(await fan!.run(command)) });
           case "login":

@@ -342,10 +342,10 @@ async function runFanout(name: TargetName, n: number): Promise<void> {
   const gen = new Generator();
   try {
     const setup = await gen.ask<{ failed: number; setupSec: number }>(
-      { op: "fanout-setup", proto: TARGETS[name].proto, port: target.port, receivers: n, senders: 8, prefix: `b${n}` },
+      { op: "fanout-setup", proto: TARGETS[name].proto, port: target.port, receivers: n, prefix: `b${n}` },
       240,
     );
-    say(`${name} N=${n}: ${n} receivers + 8 senders logged in in ${setup.setupSec.toFixed(1)}s (${setup.failed} failed)`);
+    say(`${name} N=${n}: ${n} receivers logged in in ${setup.setupSec.toFixed(1)}s (${setup.failed} failed)`);
     if (setup.failed > 0) throw new Error(`${setup.failed} connections failed to log in`);
     const maxMessages = Math.ceil(4_000_000 / n);
     // Warm-up (JIT, buffers), not recorded.

@@ -13,7 +13,7 @@ afterAll(() => server.stop());
 
 test("a small fan-out is delivered to every receiver once and in order", async () => {
   const fan = new FanOut("ktn", server.port, "smoke");
-  const setup = await fan.setup(5, 2, 10);
+  const setup = await fan.setup(5, 10);
   expect(setup.failed).toBe(0);
   try {
     for (const [senders, window] of [[1, 1], [2, 4]] as const) {
