@@ -4,7 +4,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore, SCHEMA_VERSION } from "../../ktn/server/engine/sqlite-store.ts";
+import { MIGRATIONS, openSqliteStore, SCHEMA_VERSION } from "../../ktn/server/engine/sqlite-store.ts";
 import { MemoryStore, type Store } from "../../ktn/server/engine/store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ktn-store-"));
@@ -44,6 +44,34 @@ for (const [name, open] of backends) {
       store.close();
     });
 
+    test("a batch that mixes rooms keeps each room's messages in order", () => {
+      const store = open(10);
+      store.saveRoom("dev");
+      store.appendMessages([
+        { room: "lobby", id: 1, encoded: "l1" },
+        { room: "dev", id: 2, encoded: "d2" },
+        { room: "lobby", id: 3, encoded: "l3" },
+        { room: "lobby", id: 4, encoded: "l4" },
+      ]);
+      expect(store.recentMessages("lobby", 10)).toEqual(["l1", "l3", "l4"]);
+      expect(store.recentMessages("dev", 10)).toEqual(["d2"]);
+      expect(store.lastMessageId()).toBe(4);
+      store.close();
+    });
+
+    test("deletes the first, a middle and the last message of one batch, and only those", () => {
+      const store = open(10);
+      store.appendMessages([1, 2, 3, 4, 5].map((id) => ({ room: "lobby", id, encoded: `m${id}` })));
+      expect(store.deleteMessage(3)).toBe("lobby");
+      expect(store.deleteMessage(1)).toBe("lobby");
+      expect(store.deleteMessage(5)).toBe("lobby");
+      expect(store.deleteMessage(5)).toBeNull();
+      expect(store.deleteMessage(6)).toBeNull();
+      expect(store.recentMessages("lobby", 10)).toEqual(["m2", "m4"]);
+      expect(store.lastMessageId()).toBe(5);
+      store.close();
+    });
+
     test("never returns more than its capacity, however many were appended", () => {
       const store = open(4);
       for (let i = 0; i < 25; i++) store.appendMessages([{ room: "lobby", id: i + 1, encoded: `m${i}` }]);
@@ -68,9 +96,43 @@ test("the SQLite store keeps every message on disk, beyond what it replays", () 
   for (let i = 0; i < 6; i++) store.appendMessages([{ room: "lobby", id: i + 1, encoded: `m${i}` }]);
   store.close();
   const db = new Database(path);
-  expect((db.query("SELECT count(*) AS n FROM messages").get() as any).n).toBe(6);
+  expect((db.query("SELECT sum(last_id - first_id + 1) AS n FROM message_runs").get() as any).n).toBe(6);
   db.close();
   const reopened = openSqliteStore(path, 3);
   expect(reopened.recentMessages("lobby", 3)).toEqual(["m3", "m4", "m5"]);
   reopened.close();
+});
+
+test("deletes inside a stored batch survive a reopen, and the ids after them are read back", () => {
+  const path = join(dir, "runs.db");
+  const store = openSqliteStore(path, 10);
+  store.appendMessages([1, 2, 3, 4, 5, 6].map((id) => ({ room: "lobby", id, encoded: `m${id}` })));
+  store.deleteMessage(3);
+  store.deleteMessage(6);
+  store.close();
+  const reopened = openSqliteStore(path, 10);
+  expect(reopened.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m4", "m5"]);
+  expect(reopened.lastMessageId()).toBe(6);
+  expect(reopened.deleteMessage(4)).toBe("lobby");
+  expect(reopened.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m5"]);
+  reopened.close();
+});
+
+test("a database of the previous schema (a row per message) is upgraded with its history intact", () => {
+  const path = join(dir, "v3.db");
+  const old = new Database(path, { create: true });
+  const previous = SCHEMA_VERSION - 1;
+  for (const statement of MIGRATIONS.slice(0, previous).flat()) old.run(statement);
+  old.run(`PRAGMA user_version = ${previous}`);
+  const insert = old.query("INSERT INTO messages (id, room, encoded) VALUES (?, ?, ?)");
+  for (let id = 1; id <= 5; id++) insert.run(id, id % 2 ? "lobby" : "dev", `m${id}`);
+  old.run("INSERT INTO deleted_messages (id) VALUES (6)");
+  old.close();
+  const store = openSqliteStore(path, 2);
+  expect(store.recentMessages("lobby", 2)).toEqual(["m3", "m5"]);
+  expect(store.recentMessages("dev", 2)).toEqual(["m2", "m4"]);
+  expect(store.lastMessageId()).toBe(6);
+  expect(store.deleteMessage(3)).toBe("lobby");
+  expect(store.recentMessages("lobby", 2)).toEqual(["m1", "m5"]);
+  store.close();
 });

@@ -27,7 +27,7 @@ test("rooms and their histories survive a restart, and whispers are never stored
   expect(await first.signal("SIGTERM")).toBe(0);
 
   const stored = new Database(db, { readonly: true });
-  expect(stored.query("SELECT room, encoded FROM messages").all()).toEqual([{ room: "dev", encoded: JSON.stringify(echo) }]);
+  expect(stored.query("SELECT room, encoded FROM message_runs").all()).toEqual([{ room: "dev", encoded: JSON.stringify(echo) }]);
   stored.close();
 
   const second = await spawnServer(["--db", db]);

@@ -1,12 +1,13 @@
 // The SQLite store: everything the server keeps, on disk through bun:sqlite, surviving restarts and crashes.
 import { Database } from "bun:sqlite";
 import { Checkpointer, WAL_BOUND_PAGES } from "./checkpointer.ts";
+import { LINE, runInserter, runsOf, type Run } from "./message-runs.ts";
 import { LOBBY, MemoryStore, RecentMessages, type Ban, type RoomMessage, type Store } from "./store.ts";
 
 export class StoreOpenError extends Error {}
 
 /** Entry i upgrades the schema from version i to i + 1; `PRAGMA user_version` records the version. */
-const MIGRATIONS: readonly (readonly string[])[] = [
+export const MIGRATIONS: readonly (readonly string[])[] = [
   ["CREATE TABLE messages (id INTEGER PRIMARY KEY, encoded TEXT NOT NULL)"],
   [
     "ALTER TABLE messages ADD COLUMN room TEXT NOT NULL DEFAULT 'lobby'",
@@ -22,31 +23,18 @@ const MIGRATIONS: readonly (readonly string[])[] = [
     // Ids of deleted messages, so a deleted newest message's id is never handed out again.
     "CREATE TABLE deleted_messages (id INTEGER PRIMARY KEY)",
   ],
+  [
+    // A row per run of one room's messages with consecutive ids (one turn's, usually): one row to
+    // insert for a whole turn instead of a row and an index entry per message.
+    `CREATE TABLE message_runs (first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, room TEXT NOT NULL,
+       encoded TEXT NOT NULL)`,
+    "CREATE INDEX message_runs_by_room ON message_runs (room, first_id)",
+    "INSERT INTO message_runs (first_id, last_id, room, encoded) SELECT id, id, room, encoded FROM messages",
+    "DROP TABLE messages",
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
-
-/** Rows per INSERT statement: one statement for many rows costs far less than one per row. */
-const ROWS_PER_INSERT = 32;
-
-/** Appends a batch of messages on `db` in one transaction, all or none. */
-function messageInserter(db: Database): (batch: readonly RoomMessage[]) => void {
-  const insert = (rows: number) => db.query(`INSERT INTO messages (id, room, encoded) VALUES ${Array(rows).fill("(?, ?, ?)").join(", ")}`);
-  const full = insert(ROWS_PER_INSERT);
-  return db.transaction((batch: readonly RoomMessage[]) => {
-    for (let first = 0; first < batch.length; first += ROWS_PER_INSERT) {
-      const rows = Math.min(ROWS_PER_INSERT, batch.length - first);
-      const values: (string | number)[] = new Array(rows * 3);
-      for (let i = 0; i < rows; i++) {
-        const entry = batch[first + i]!;
-        values[i * 3] = entry.id;
-        values[i * 3 + 1] = entry.room;
-        values[i * 3 + 2] = entry.encoded;
-      }
-      (rows === ROWS_PER_INSERT ? full : insert(rows)).run(...values);
-    }
-  });
-}
 
 /**
  * Every write is committed before it returns, so a message is on disk before anyone sees it. Each
@@ -56,7 +44,7 @@ export class SqliteStore implements Store {
   private readonly recent = new Map<string, RecentMessages>();
   private readonly statements;
   /** One transaction for a whole batch: one commit per turn, however many messages it holds. */
-  private readonly insertMessages;
+  private readonly insertRuns;
   /** Started with the first messages: a store that only reads or keeps accounts needs no thread. */
   private checkpointer: Checkpointer | null = null;
 
@@ -65,16 +53,19 @@ export class SqliteStore implements Store {
     private readonly capacity: number,
   ) {
     this.statements = {
-      newest: db.query("SELECT id, encoded FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?"),
-      deleteMessage: db.query("DELETE FROM messages WHERE id = ? RETURNING room"),
+      newestRuns: db.query("SELECT first_id AS first, encoded FROM message_runs WHERE room = ? ORDER BY first_id DESC"),
+      // The last run starting at or before an id; runs never overlap, so it holds the id or nothing does.
+      runFrom: db.query("SELECT first_id AS first, last_id AS last, room, encoded FROM message_runs WHERE first_id <= ? ORDER BY first_id DESC LIMIT 1"),
+      shortenRun: db.query("UPDATE message_runs SET last_id = ?, encoded = ? WHERE first_id = ?"),
+      deleteRun: db.query("DELETE FROM message_runs WHERE first_id = ?"),
       rememberDeleted: db.query("INSERT OR IGNORE INTO deleted_messages (id) VALUES (?)"),
       insertRoom: db.query("INSERT OR IGNORE INTO rooms (key, name) VALUES (?, ?)"),
     };
-    this.insertMessages = messageInserter(db);
+    this.insertRuns = runInserter(db);
   }
 
   lastMessageId(): number {
-    const sql = "SELECT max(coalesce((SELECT max(id) FROM messages), 0), coalesce((SELECT max(id) FROM deleted_messages), 0)) AS id";
+    const sql = "SELECT max(coalesce((SELECT max(last_id) FROM message_runs), 0), coalesce((SELECT max(id) FROM deleted_messages), 0)) AS id";
     return (this.db.query(sql).get() as { id: number }).id;
   }
 
@@ -82,7 +73,7 @@ export class SqliteStore implements Store {
     this.checkpointer ??= this.startCheckpointer();
     // Load the caches before the insert, or the new rows would be read back and kept twice.
     const caches = batch.map((entry) => this.cached(entry.room));
-    this.insertMessages(batch);
+    this.insertRuns(runsOf(batch));
     for (let i = 0; i < batch.length; i++) caches[i]!.push(batch[i]!);
   }
 
@@ -91,14 +82,24 @@ export class SqliteStore implements Store {
   }
 
   deleteMessage(id: number): string | null {
-    const row = this.db.transaction(() => {
-      const deleted = this.statements.deleteMessage.get(id) as { room: string } | null;
-      if (deleted) this.statements.rememberDeleted.run(id);
-      return deleted;
+    const room = this.db.transaction(() => {
+      const run = this.statements.runFrom.get(id) as Run | null;
+      if (!run || run.last < id) return null;
+      this.cutFromRun(run, id);
+      this.statements.rememberDeleted.run(id);
+      return run.room;
     })();
-    if (!row) return null;
-    this.recent.delete(row.room);
-    return row.room;
+    if (room !== null) this.recent.delete(room);
+    return room;
+  }
+
+  /** Takes message `id` out of its run: what stood before it stays in the row, what came after becomes a run of its own. */
+  private cutFromRun(run: Run, id: number): void {
+    const lines = run.encoded.split(LINE);
+    const at = id - run.first;
+    if (at === 0) this.statements.deleteRun.run(run.first);
+    else this.statements.shortenRun.run(id - 1, lines.slice(0, at).join(LINE), run.first);
+    if (id < run.last) this.insertRuns([{ first: id + 1, last: run.last, room: run.room, encoded: lines.slice(at + 1).join(LINE) }]);
   }
 
   saveRoom(name: string): void {
@@ -155,11 +156,21 @@ export class SqliteStore implements Store {
     const key = room.toLowerCase();
     let recent = this.recent.get(key);
     if (!recent) {
-      const newest = this.statements.newest.all(key, this.capacity) as { id: number; encoded: string }[];
-      recent = new RecentMessages(this.capacity, newest.reverse());
+      recent = new RecentMessages(this.capacity, this.newestStored(key));
       this.recent.set(key, recent);
     }
     return recent;
+  }
+
+  /** The room's newest `capacity` stored messages, oldest first, read run by run from the newest. */
+  private newestStored(room: string): { id: number; encoded: string }[] {
+    const newest: { id: number; encoded: string }[] = [];
+    for (const run of this.statements.newestRuns.iterate(room) as IterableIterator<{ first: number; encoded: string }>) {
+      const lines = run.encoded.split(LINE);
+      for (let i = lines.length - 1; i >= 0 && newest.length < this.capacity; i--) newest.push({ id: run.first + i, encoded: lines[i]! });
+      if (newest.length >= this.capacity) break;
+    }
+    return newest.reverse();
   }
 }
 
