@@ -1,6 +1,6 @@
 // The local broker: one process, one Store; each turn's messages are committed in one transaction, then delivered.
 import { log } from "../log.ts";
-import { encodeJson, message, type Response } from "../../protocol/responses.ts";
+import { message, type Response } from "../../protocol/responses.ts";
 import { atTurnEnd, Phase } from "../turn.ts";
 import { outgoingLines } from "../writer.ts";
 import type { Broker, BrokerEvents, Publication } from "./broker.ts";
@@ -31,7 +31,7 @@ export class LocalBroker<A> implements Broker<A> {
     const events = this.events!;
     const responses: Response[] = new Array(batch.length);
     const entries: RoomMessage[] = new Array(batch.length);
-    let lines = "";
+    const jsons: string[] = new Array(batch.length);
     let id = this.lastId;
     for (let i = 0; i < batch.length; i++) {
       const { room, sender, content, timestamp } = batch[i]!;
@@ -40,7 +40,7 @@ export class LocalBroker<A> implements Broker<A> {
       const encoded = JSON.stringify(response);
       responses[i] = response;
       entries[i] = { room, id, encoded };
-      lines += encodeJson(encoded);
+      jsons[i] = encoded;
     }
     try {
       this.store.appendMessages(entries);
@@ -51,7 +51,7 @@ export class LocalBroker<A> implements Broker<A> {
       return;
     }
     this.lastId = id;
-    const outs = outgoingLines(responses, lines);
+    const outs = outgoingLines(responses, jsons);
     for (let i = 0; i < batch.length; i++) events.onMessage(batch[i]!.room, outs[i]!, batch[i]!.author);
   }
 }

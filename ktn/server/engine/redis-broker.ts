@@ -5,7 +5,7 @@
 // sees the messages of a room in the order Redis ran the scripts. Every node, this one included,
 // delivers what arrives on its subscription, so live order on all nodes is that one order; the
 // script's reply only settles failures, and stands in for a subscription event that never came.
-import { encodeJson, message } from "../../protocol/responses.ts";
+import { message } from "../../protocol/responses.ts";
 import { log } from "../log.ts";
 import { atTurnEnd, Phase } from "../turn.ts";
 import { outgoingLines, type Outgoing } from "../writer.ts";
@@ -73,7 +73,7 @@ export class RedisBroker<A> implements Broker<A> {
       this.pending.delete(event.b);
     }
     const responses = event.m.map(([, response]) => response);
-    this.deliver(event.m.map(([room]) => room), outgoingLines(responses, responses.map((response) => encodeJson(JSON.stringify(response))).join("")), authors);
+    this.deliver(event.m.map(([room]) => room), outgoingLines(responses, responses.map((response) => JSON.stringify(response))), authors);
   }
 
   private async commitBatch(): Promise<void> {
@@ -104,7 +104,7 @@ export class RedisBroker<A> implements Broker<A> {
     if (!batch) return;
     this.pending.delete(number);
     log.warn(`redis: batch ${number} did not come back on the subscription; delivering it from the reply`);
-    const outs = outgoingLines(stored.map((encoded) => JSON.parse(encoded)), stored.map(encodeJson).join(""));
+    const outs = outgoingLines(stored.map((encoded) => JSON.parse(encoded)), stored);
     this.deliver(batch.map((publication) => publication.room), outs, batch);
   }
 
