@@ -1,6 +1,7 @@
 // Presence across nodes: names unique cluster-wide, names/rooms and notices span every node, a dead node's users fade out.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ask, closeAll, loggedIn, quiet, startCluster, TEST_PRESENCE_TTL_MS, until, type TestCluster } from "../support/cluster.ts";
+import { DEFAULT_PRESENCE_TTL_MS } from "../../ktn/server/options.ts";
 import { freePort } from "../support/redis.ts";
 import { RawPeer } from "../support/wire.ts";
 
@@ -79,6 +80,25 @@ test("a node killed with SIGKILL: within 10 s its users leave every other node's
   const again = await loggedIn(b!, "victim1");
   again.close();
   await closeAll([...watchers, ...victims]);
+}, 20_000);
+
+test("with the default heartbeat, a node killed with SIGKILL is gone from the other node's names within 10 s", async () => {
+  const own = await startCluster(2, ["--presence-ttl", String(DEFAULT_PRESENCE_TTL_MS)]);
+  try {
+    const [survivor, doomed] = own.nodes;
+    const watcher = await loggedIn(survivor!, "watcher");
+    const victim = await loggedIn(doomed!, "victim");
+    await until(watcher, (r) => r.content === "victim joined the chat.");
+    const killedAt = Date.now();
+    doomed!.kill();
+    expect((await until(watcher, (r) => r.response === "info", 10_000)).content).toBe("victim left the chat.");
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect((await ask(watcher, "names")).content).toBe("1 user in the chat: watcher");
+    (await loggedIn(survivor!, "victim")).close();
+    await closeAll([watcher, victim]);
+  } finally {
+    await own.dispose();
+  }
 }, 20_000);
 
 test("two nodes started with --reuse-port share one port; the kernel spreads connections across them, and they are one chat", async () => {

@@ -18,13 +18,15 @@ export interface TestCluster {
 
 let clusters = 0;
 
-/** Starts redis-server, then `count` nodes at once. */
+/** Starts redis-server, then `count` nodes at once (heartbeats of TEST_PRESENCE_TTL_MS unless `args` set --presence-ttl). */
 export async function startCluster(count: number, args: string[] = []): Promise<TestCluster> {
   const redis = await startRedis();
   const name = `test${process.pid}x${clusters++}`;
   const nodes: ServerProcess[] = [];
   const addNode = async (more: string[] = []) => {
-    const node = await spawnServer(["--redis", redis.url, "--cluster", name, "--presence-ttl", String(TEST_PRESENCE_TTL_MS), ...args, ...more]);
+    const all = [...args, ...more];
+    const ttl = all.includes("--presence-ttl") ? [] : ["--presence-ttl", String(TEST_PRESENCE_TTL_MS)];
+    const node = await spawnServer(["--redis", redis.url, "--cluster", name, ...ttl, ...all]);
     nodes.push(node);
     return node;
   };
