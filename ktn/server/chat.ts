@@ -5,14 +5,14 @@ import type { Broker } from "./engine/broker.ts";
 import { LocalBroker } from "./engine/local-broker.ts";
 import { LOBBY, type StateStore, type Store } from "./engine/store.ts";
 import { after, type Awaitable } from "./awaitable.ts";
-import { outgoing, type Outgoing } from "./writer.ts";
+import { outgoing, type Outgoing, type OutgoingRun } from "./writer.ts";
 
 /** A logged-in connection as the chat state sees it. */
 export interface Member {
   readonly username: string | null;
   /** The IP address it connects from. */
   readonly address: string;
-  deliver(out: Outgoing): void;
+  deliver(out: Outgoing | OutgoingRun): void;
   /** Sends a last response and closes the connection (kick, ban). */
   disconnect(last: Response): void;
   /** A message it posted was delivered or refused (see engine/broker.ts): one call per post. */
@@ -53,7 +53,7 @@ export class Chat {
     private readonly broker: Broker<Member> = new LocalBroker(store as Store),
   ) {
     broker.attach({
-      onMessage: (room, out, author) => this.deliverMessage(room, out, author),
+      onMessages: (room, run, authors) => this.deliverMessages(room, run, authors),
       onFailed: (author, reason) => this.refuseMessage(author, reason),
     });
   }
@@ -143,11 +143,11 @@ export class Chat {
     this.broker.publish({ room: room.key, sender: member.username!, content, timestamp: timestamp(), author: member });
   }
 
-  /** A stored message reaches everyone in its room here, on this process. */
-  protected deliverMessage(roomKey: string, out: Outgoing, author: Member | null): void {
+  /** Stored messages reach everyone in their room here, on this process; then their authors may go on. */
+  protected deliverMessages(roomKey: string, run: OutgoingRun, authors: readonly (Member | null)[]): void {
     const room = this.occupied.get(roomKey);
-    if (room) this.deliver(out, room);
-    author?.settled();
+    if (room) this.deliver(run, room);
+    for (const author of authors) author?.settled();
   }
 
   private refuseMessage(author: Member, reason: string): void {
@@ -202,7 +202,7 @@ export class Chat {
     this.deliver(outgoing(response), room, except);
   }
 
-  protected deliver(out: Outgoing, room: Room, except?: Member): void {
+  protected deliver(out: Outgoing | OutgoingRun, room: Room, except?: Member): void {
     for (const member of room.members) if (member !== except) member.deliver(out);
   }
 

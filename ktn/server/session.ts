@@ -13,7 +13,7 @@ import { debugging, log } from "./log.ts";
 import type { Moderation } from "./moderation.ts";
 import type { CommandTable } from "./registry.ts";
 import { error, history, info, type Response } from "../protocol/responses.ts";
-import { outgoing, ResponseWriter, type Outgoing, type Sink } from "./writer.ts";
+import { outgoing, ResponseWriter, type Outgoing, type OutgoingRun, type Sink } from "./writer.ts";
 
 /** What a session needs from the server it belongs to. */
 export interface ServerScope {
@@ -208,7 +208,7 @@ export class Session implements RequestContext, Member {
 
   // --- Member: how the chat reaches this client ---
 
-  deliver(out: Outgoing): void {
+  deliver(out: Outgoing | OutgoingRun): void {
     this.writer.send(out);
   }
 

@@ -22,6 +22,15 @@ export interface Outgoing {
   bytes: Uint8Array;
 }
 
+/**
+ * A room's consecutive messages of one turn, lying end to end in one buffer (see outgoingLines): a
+ * peer that reads lines gets them as one part, every other peer one response at a time.
+ */
+export interface OutgoingRun {
+  bytes: Uint8Array;
+  lines: readonly Outgoing[];
+}
+
 export function outgoing(response: Response): Outgoing {
   return { response, bytes: Buffer.from(encode(response)) };
 }
@@ -46,6 +55,13 @@ export function outgoingLines(responses: readonly Response[], jsons: readonly st
     start = end;
   }
   return all;
+}
+
+/** Lines of one outgoingLines call, consecutive, as one run. */
+export function outgoingRun(lines: readonly Outgoing[]): OutgoingRun {
+  const first = lines[0]!.bytes;
+  const last = lines[lines.length - 1]!.bytes;
+  return { bytes: new Uint8Array(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset), lines };
 }
 
 const NEWLINE = 0x0a;
@@ -129,11 +145,15 @@ export class ResponseWriter {
     private readonly onSlowConsumer: () => void,
   ) {}
 
-  send(out: Outgoing): void {
+  send(out: Outgoing | OutgoingRun): void {
     if (this.closed || this.closing) return;
+    if ("lines" in out && !(this.lineFramed && !this.sink.messages)) {
+      for (const line of out.lines) this.send(line);
+      return;
+    }
     const lagging = this.waiting();
     if (this.lineFramed || this.sink.messages) this.enqueue(out.bytes, lagging);
-    else for (const part of fitForLegacyPeer(out, this.limits.legacyMaxBytes)) this.enqueue(part.bytes, lagging);
+    else for (const part of fitForLegacyPeer(out as Outgoing, this.limits.legacyMaxBytes)) this.enqueue(part.bytes, lagging);
     if (lagging && this.backlog() > this.limits.maxQueueBytes) return this.onSlowConsumer();
     this.schedule();
   }

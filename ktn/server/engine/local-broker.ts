@@ -3,7 +3,7 @@ import { log } from "../log.ts";
 import { message, type Response } from "../../protocol/responses.ts";
 import { atTurnEnd, Phase } from "../turn.ts";
 import { outgoingLines } from "../writer.ts";
-import type { Broker, BrokerEvents, Publication } from "./broker.ts";
+import { handOver, type Broker, type BrokerEvents, type Publication } from "./broker.ts";
 import type { RoomMessage, Store } from "./store.ts";
 
 export class LocalBroker<A> implements Broker<A> {
@@ -51,7 +51,6 @@ export class LocalBroker<A> implements Broker<A> {
       return;
     }
     this.lastId = id;
-    const outs = outgoingLines(responses, jsons);
-    for (let i = 0; i < batch.length; i++) events.onMessage(batch[i]!.room, outs[i]!, batch[i]!.author);
+    handOver(events, entries.map((entry) => entry.room), outgoingLines(responses, jsons), batch.map((publication) => publication.author));
   }
 }

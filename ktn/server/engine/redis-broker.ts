@@ -9,7 +9,7 @@ import { message } from "../../protocol/responses.ts";
 import { log } from "../log.ts";
 import { atTurnEnd, Phase } from "../turn.ts";
 import { outgoingLines, type Outgoing } from "../writer.ts";
-import type { Broker, BrokerEvents, Publication } from "./broker.ts";
+import { handOver, type Broker, type BrokerEvents, type Publication } from "./broker.ts";
 import type { ClusterEvent } from "./cluster-events.ts";
 import type { RedisLink } from "./redis-link.ts";
 
@@ -110,6 +110,6 @@ export class RedisBroker<A> implements Broker<A> {
 
   /** Hands a stored batch to the chat in its order, settling this node's authors. */
   private deliver(rooms: string[], outs: Outgoing[], authors: Publication<A>[] | undefined): void {
-    for (let i = 0; i < outs.length; i++) this.events!.onMessage(rooms[i]!, outs[i]!, authors?.[i]?.author ?? null);
+    handOver(this.events!, rooms, outs, outs.map((_, i) => authors?.[i]?.author ?? null));
   }
 }
