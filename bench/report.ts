@@ -208,7 +208,7 @@ export function renderMarkdown(doc: AnyRow): string {
     `Machine: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; Bun ${machine.bun}; ${machine.redis.split(" ").slice(0, 3).join(" ")}; ${machine.python}.`,
   );
   lines.push(
-    `Generator: one Bun process holds the N receivers and the S senders (no extra hop for the window); ${doc.config.payloadBytes}-byte payloads; ${doc.config.reps} repetitions of ~${doc.config.secs}s per cell; median [min–max]. ` +
+    `Generator: one Bun process holds the N receivers and the S senders (no extra hop for the window); a cell's S senders log in just before it and out after it, so a room holds exactly N + S users; ${doc.config.payloadBytes}-byte payloads; ${doc.config.reps} repetitions of ~${doc.config.secs}s per cell; median [min–max]. ` +
       `"gen" is the generator's share of one core; ⚠ marks cells where it saturated a core (> 90%) in any repetition, i.e. the figure may be the generator's limit, not the target's. ` +
       `ktn-chat runs as users run it, with its SQLite history file (a fresh temp file per run, deleted after), and beside it with \`--db :memory:\`; both with \`--flood-rate 0\`. ` +
       `The cluster targets run one or two nodes (\`--redis\`, two sharing one port with \`--reuse-port\`, receivers spread across both by the kernel) on a redis-server of their own with appendonly on; their "server" CPU is the nodes and redis-server together. Baselines (redis, raw Bun, Python threads) are labelled; the ktn-chat server also echoes every message to its S senders (the protocol includes the author), which is not counted as a delivery.`,
