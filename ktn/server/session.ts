@@ -311,6 +311,9 @@ export class Session implements RequestContext, Member {
 }
 
 /** A msg request, which may run ahead of its connection's earlier messages being stored. */
+/** A msg request in any case, as the dispatcher takes it: it joins the turn's batch instead of waiting for the echo before it. */
 function isMessageRequest(frame: Frame): boolean {
-  return frame.kind === "value" && (frame.value as { request?: unknown } | null)?.request === "msg";
+  if (frame.kind !== "value") return false;
+  const request = (frame.value as { request?: unknown } | null)?.request;
+  return typeof request === "string" && request.toLowerCase() === "msg";
 }

@@ -52,6 +52,25 @@ test("a turn's messages go to disk in one transaction, and everyone sees them in
   server.stop();
 });
 
+test("msg in capitals joins the turn's batch like msg, instead of waiting for each echo", async () => {
+  const store = openSqliteStore(join(dir, "capitals.db"), 1000);
+  const batches: number[] = [];
+  const append = store.appendMessages.bind(store);
+  store.appendMessages = (batch: readonly RoomMessage[]) => {
+    batches.push(batch.length);
+    return append(batch);
+  };
+  const server = await startTestServer({ store, limits: { floodRate: 0 } });
+  const alice = await RawPeer.connect(server.port);
+  await alice.login("alice");
+  alice.sendRaw(Array.from({ length: 30 }, (_, i) => JSON.stringify({ request: i % 2 ? "MSG" : "Msg", content: `c${i}` }) + "\n").join(""));
+  const echoes = await alice.take(30);
+  expect(echoes.map((response) => response.content)).toEqual(Array.from({ length: 30 }, (_, i) => `c${i}`));
+  expect(Math.max(...batches)).toBe(30);
+  alice.close();
+  server.stop();
+});
+
 test("a request after a message is answered after its echo, in the order sent", async () => {
   const server = await startTestServer({ limits: { floodRate: 0 } });
   const alice = await RawPeer.connect(server.port);
