@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../../ktn/server/engine/sqlite-store.ts";
-import type { RoomMessage } from "../../ktn/server/engine/store.ts";
+import type { RoomMessage, Store } from "../../ktn/server/engine/store.ts";
 import { RawPeer, comparable, startTestServer } from "../support/wire.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ktn-group-commit-"));
@@ -17,14 +17,20 @@ function messages(prefix: string, count: number): string {
   return Array.from({ length: count }, (_, i) => JSON.stringify({ request: "msg", content: `${prefix}${i}` }) + "\n").join("");
 }
 
-test("a turn's messages go to disk in one transaction, and everyone sees them in history order", async () => {
-  const store = openSqliteStore(join(dir, "batch.db"), 1000);
-  const batches: number[] = [];
+/** Records the size of every batch the store is asked to append, in order. */
+function batchSizes(store: Store): number[] {
+  const sizes: number[] = [];
   const append = store.appendMessages.bind(store);
   store.appendMessages = (batch: readonly RoomMessage[]) => {
-    batches.push(batch.length);
+    sizes.push(batch.length);
     append(batch);
   };
+  return sizes;
+}
+
+test("a turn's messages go to disk in one transaction, and everyone sees them in history order", async () => {
+  const store = openSqliteStore(join(dir, "batch.db"), 1000);
+  const batches = batchSizes(store);
   const server = await startTestServer({ store, limits: { floodRate: 0 } });
   const peers = [];
   for (const name of ["alice", "bob", "carol"]) {
@@ -54,12 +60,7 @@ test("a turn's messages go to disk in one transaction, and everyone sees them in
 
 test("msg in capitals joins the turn's batch like msg, instead of waiting for each echo", async () => {
   const store = openSqliteStore(join(dir, "capitals.db"), 1000);
-  const batches: number[] = [];
-  const append = store.appendMessages.bind(store);
-  store.appendMessages = (batch: readonly RoomMessage[]) => {
-    batches.push(batch.length);
-    return append(batch);
-  };
+  const batches = batchSizes(store);
   const server = await startTestServer({ store, limits: { floodRate: 0 } });
   const alice = await RawPeer.connect(server.port);
   await alice.login("alice");
