@@ -108,22 +108,10 @@ function batchOf(parts: Uint8Array[], totalBytes: number): Uint8Array {
     }
     if (same) return lastBatch!;
   }
-  const batch = endToEnd(parts, totalBytes) ?? Buffer.concat(parts, totalBytes);
+  const batch = Buffer.concat(parts, totalBytes);
   lastParts = parts;
   lastBatch = batch;
   return batch;
-}
-
-/** Parts that lie end to end in one buffer (a turn's messages, see outgoingLines) are one view of it, not a copy. */
-function endToEnd(parts: Uint8Array[], totalBytes: number): Uint8Array | null {
-  const first = parts[0]!;
-  let end = first.byteOffset + first.length;
-  for (let i = 1; i < parts.length; i++) {
-    const part = parts[i]!;
-    if (part.buffer !== first.buffer || part.byteOffset !== end) return null;
-    end += part.length;
-  }
-  return new Uint8Array(first.buffer, first.byteOffset, totalBytes);
 }
 
 export class ResponseWriter {
@@ -147,7 +135,8 @@ export class ResponseWriter {
 
   send(out: Outgoing | OutgoingRun): void {
     if (this.closed || this.closing) return;
-    if ("lines" in out && !(this.lineFramed && !this.sink.messages)) {
+    // Only a peer that reads lines takes a run whole; a message peer frames each response itself.
+    if ("lines" in out && (!this.lineFramed || this.sink.messages)) {
       for (const line of out.lines) this.send(line);
       return;
     }

@@ -31,16 +31,13 @@ export class LocalBroker<A> implements Broker<A> {
     const events = this.events!;
     const responses: Response[] = new Array(batch.length);
     const entries: RoomMessage[] = new Array(batch.length);
-    const jsons: string[] = new Array(batch.length);
     let id = this.lastId;
     for (let i = 0; i < batch.length; i++) {
       const { room, sender, content, timestamp } = batch[i]!;
       const response = message(sender, content, timestamp);
       response.id = ++id;
-      const encoded = JSON.stringify(response);
       responses[i] = response;
-      entries[i] = { room, id, encoded };
-      jsons[i] = encoded;
+      entries[i] = { room, id, encoded: JSON.stringify(response) };
     }
     try {
       this.store.appendMessages(entries);
@@ -51,6 +48,6 @@ export class LocalBroker<A> implements Broker<A> {
       return;
     }
     this.lastId = id;
-    handOver(events, entries.map((entry) => entry.room), outgoingLines(responses, jsons), batch.map((publication) => publication.author));
+    handOver(events, entries.map((entry) => entry.room), outgoingLines(responses, entries.map((entry) => entry.encoded)), batch.map((publication) => publication.author));
   }
 }
