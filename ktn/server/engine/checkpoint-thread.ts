@@ -1,6 +1,6 @@
 // The checkpoint thread (started by ./checkpointer.ts): a PASSIVE WAL checkpoint of one database, on a timer.
 import { Database } from "bun:sqlite";
-import type { CheckpointRequest } from "./checkpointer.ts";
+import { OPEN_BUSY_TIMEOUT_MS, type CheckpointRequest } from "./checkpointer.ts";
 
 declare const self: Worker;
 
@@ -15,6 +15,8 @@ self.onmessage = (event: MessageEvent<CheckpointRequest>) => {
     process.exit(0);
   }
   db = new Database(request.path, { strict: true });
+  // A PASSIVE checkpoint never waits on it; only this open does.
+  db.run(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
   db.run("PRAGMA synchronous = NORMAL");
   timer = setInterval(() => db!.run("PRAGMA wal_checkpoint(PASSIVE)"), request.everyMs);
 };

@@ -14,6 +14,13 @@ export const CHECKPOINT_EVERY_MS = 20;
 /** The log size, in pages, at which the event loop checkpoints by itself (SQLite's default is 1000). */
 export const WAL_BOUND_PAGES = 10_000;
 
+/**
+ * How long opening the history file waits for another connection's lock: the last connection to close
+ * a file (this thread, just told to stop; a server process exiting) checkpoints it under an exclusive
+ * lock, and an open at that moment would otherwise fail with "database is locked".
+ */
+export const OPEN_BUSY_TIMEOUT_MS = 2000;
+
 /** What the thread is told: start on a database file, or stop. */
 export type CheckpointRequest = { path: string; everyMs: number } | "close";
 

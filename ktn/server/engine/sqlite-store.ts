@@ -1,6 +1,6 @@
 // The SQLite store: everything the server keeps, on disk through bun:sqlite, surviving restarts and crashes.
 import { Database } from "bun:sqlite";
-import { Checkpointer, WAL_BOUND_PAGES } from "./checkpointer.ts";
+import { Checkpointer, OPEN_BUSY_TIMEOUT_MS, WAL_BOUND_PAGES } from "./checkpointer.ts";
 import { LINE, runInserter, runsOf, type Run } from "./message-runs.ts";
 import { LOBBY, MemoryStore, RecentMessages, type Ban, type RoomMessage, type Store } from "./store.ts";
 
@@ -183,10 +183,13 @@ export function openSqliteStore(path: string, capacity: number): SqliteStore {
     throw new StoreOpenError(`cannot open database ${path}: ${(failure as Error).message}`);
   }
   try {
+    db.run(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     migrate(db, path);
     db.run("PRAGMA journal_mode = WAL");
     // NORMAL in WAL mode: a commit survives the process being killed; only power loss can take the last ones.
     db.run("PRAGMA synchronous = NORMAL");
+    // Once open, a write that finds the file locked fails at once (its authors are told) instead of stalling the event loop.
+    db.run("PRAGMA busy_timeout = 0");
     return new SqliteStore(db, capacity);
   } catch (failure) {
     db.close();
