@@ -32,10 +32,11 @@ async function checkClient(settings: ClientGrading): Promise<number> {
     console.error(`cannot listen on ${settings.host}:${settings.port}: ${(failure as Error).message}`);
     return 2;
   }
+  // Before the address is printed: whoever reads it may press Ctrl-C at once.
+  process.once("SIGINT", () => server.stop());
   const address = `${settings.host}:${server.port}`;
   console.error(`Grading server listening on ${address}. Connect the client under test (our own: bun client.ts ${settings.host} ${server.port})`);
   console.error("and type: login <name>, then once the hard cases are shown, msg <text>, names, help, logout. Ctrl-C ends early.");
-  process.once("SIGINT", () => server.stop());
   const started = performance.now();
   return print("KTN client on", address, await server.outcomes, started, settings);
 }
