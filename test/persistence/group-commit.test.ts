@@ -1,8 +1,8 @@
-// Group commit: a turn's messages are stored in one transaction before anyone sees them, answers keep
-// the order of requests, and a batch the disk refuses reaches nobody and is reported to its authors.
+// Group commit: a turn's messages are kept in one append before anyone sees them, answers keep the
+// order of requests, and a batch the disk refuses reaches nobody and is reported to its authors.
 import { afterAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../../ktn/server/engine/sqlite-store.ts";
@@ -28,7 +28,7 @@ function batchSizes(store: Store): number[] {
   return sizes;
 }
 
-test("a turn's messages go to disk in one transaction, and everyone sees them in history order", async () => {
+test("a turn's messages go to disk in one append, and everyone sees them in history order", async () => {
   const store = openSqliteStore(join(dir, "batch.db"), 1000);
   const batches = batchSizes(store);
   const server = await startTestServer({ store, limits: { floodRate: 0 } });
@@ -99,26 +99,25 @@ test("a request after a message is answered after its echo, in the order sent", 
   server.stop();
 });
 
-test("a batch the disk refuses is delivered to nobody, each author is told, and the next one goes through", async () => {
-  const path = join(dir, "locked.db");
+test("a turn the disk refuses is delivered to nobody, each author is told, and the next one goes through", async () => {
+  const path = join(dir, "full.db");
   const server = await startTestServer({ store: openSqliteStore(path, 1000), limits: { floodRate: 0 } });
   const alice = await RawPeer.connect(server.port);
   await alice.login("alice");
   const bob = await RawPeer.connect(server.port);
   await bob.login("bob");
   await alice.drain();
-  // Another connection holds the write lock: the server's commit fails at once with SQLITE_BUSY.
-  const locker = new Database(path);
-  locker.run("BEGIN IMMEDIATE");
+  // The log file the first message opens is a full disk: every write fails with ENOSPC.
+  symlinkSync("/dev/full", `${path}-messages-1`);
   alice.sendRaw(messages("lost", 2));
   bob.send({ request: "msg", content: "lost too" });
   const refused = (reason: string) => ({ sender: "server", response: "error", content: `Your message was not sent: the server could not keep it in history (${reason}). Please try again.` });
-  expect((await alice.take(2)).map(comparable)).toEqual([refused("database is locked"), refused("database is locked")]);
-  expect((await bob.take(1)).map(comparable)).toEqual([refused("database is locked")]);
+  const full = "ENOSPC: no space left on device, write";
+  expect((await alice.take(2)).map(comparable)).toEqual([refused(full), refused(full)]);
+  expect((await bob.take(1)).map(comparable)).toEqual([refused(full)]);
   expect(await alice.silentFor(100)).toBe(true);
   expect(await bob.silentFor(0)).toBe(true);
-  locker.run("ROLLBACK");
-  locker.close();
+  unlinkSync(`${path}-messages-1`);
 
   alice.send({ request: "msg", content: "kept" });
   const echo = await alice.next();
@@ -128,5 +127,28 @@ test("a batch the disk refuses is delivered to nobody, each author is told, and 
   const [, history] = await late.login("carol");
   expect(history.content).toEqual([JSON.stringify(echo)]);
   for (const peer of [alice, bob, late]) peer.close();
+  server.stop();
+});
+
+test("a database another program holds locked does not hold messages up: they are delivered, and stored once it lets go", async () => {
+  const path = join(dir, "locked.db");
+  const server = await startTestServer({ store: openSqliteStore(path, 1000), limits: { floodRate: 0 } });
+  const alice = await RawPeer.connect(server.port);
+  await alice.login("alice");
+  const locker = new Database(path);
+  locker.run("BEGIN IMMEDIATE");
+  alice.sendRaw(messages("kept", 3));
+  expect((await alice.take(3)).map((echo) => echo.content)).toEqual(["kept0", "kept1", "kept2"]);
+  const stored = () => (locker.query("SELECT count(*) AS n FROM message_runs").get() as { n: number }).n;
+  expect(stored()).toBe(0);
+  locker.run("ROLLBACK");
+  let runs = 0;
+  for (let i = 0; i < 100 && runs === 0; i++) {
+    await Bun.sleep(20);
+    runs = stored();
+  }
+  expect(locker.query("SELECT encoded FROM message_runs").values().flat().join("\n").split("\n").map((line) => JSON.parse(line as string).content)).toEqual(["kept0", "kept1", "kept2"]);
+  locker.close();
+  alice.close();
   server.stop();
 });

@@ -1,7 +1,7 @@
 // Persistence: history survives restarts and SIGKILL, and a database we cannot trust stops start-up.
 import { afterAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SCHEMA_VERSION } from "../../ktn/server/engine/sqlite-store.ts";
@@ -103,6 +103,21 @@ test("a database path that cannot be opened stops start-up with a message naming
   const { code, stderr } = await startFailure(db);
   expect(code).toBe(1);
   expect(stderr).toContain(`Cannot start: cannot open database ${db}`);
+});
+
+test("a second server on a history file in use stops start-up naming the first; a claim whose process is gone is taken over", async () => {
+  const db = join(dir, "claimed.db");
+  const first = await spawnServer(["--db", db]);
+  const { code, stderr } = await startFailure(db);
+  expect(code).toBe(1);
+  expect(stderr).toContain(`Cannot start: cannot use database ${db}: in use by process ${first.pid} (${db}-messages.pid)`);
+  // SIGKILL leaves the claim behind; its process is gone, so the next server takes it over.
+  await first.signal("SIGKILL");
+  expect(readFileSync(`${db}-messages.pid`, "utf8")).toBe(String(first.pid));
+  const second = await spawnServer(["--db", db]);
+  expect(readFileSync(`${db}-messages.pid`, "utf8")).toBe(String(second.pid));
+  expect(await second.signal("SIGTERM")).toBe(0);
+  expect(existsSync(`${db}-messages.pid`)).toBe(false);
 });
 
 test("a file that is not a database stops start-up and is left untouched", async () => {

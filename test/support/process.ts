@@ -12,7 +12,7 @@ export interface ServerProcess {
   /** Resident memory of the server process in KiB, from /proc. */
   rssKiB(): number;
   /** Sends a signal and waits for the exit code (bounded). */
-  signal(name: "SIGTERM" | "SIGINT"): Promise<number>;
+  signal(name: "SIGTERM" | "SIGINT" | "SIGKILL"): Promise<number>;
   kill(): void;
 }
 

@@ -6,8 +6,8 @@
 //    `publish` returns nothing (no promise: the single-process path must not pay for a cluster).
 // 2. Every message published during one event-loop turn belongs to one batch. At the end of the turn
 //    (`atTurnEnd(Phase.Commit, …)` from ../turn.ts, which runs before the writers flush) the broker
-//    makes the whole batch durable in ONE step and numbers it: the local broker in one SQLite
-//    transaction (`Store.appendMessages`); a Redis broker in one round trip, a Lua script that takes
+//    makes the whole batch durable in ONE step and numbers it: the local broker in one append to the
+//    history file's message log (`Store.appendMessages`); a Redis broker in one round trip, a Lua script that takes
 //    the ids (INCR), appends to each room's history and publishes, atomically, so that every node and
 //    every history read agree on the order.
 // 3. Only once the batch is durable does the broker call `onMessages(room, run, authors)`, in history

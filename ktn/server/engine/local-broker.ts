@@ -1,4 +1,4 @@
-// The local broker: one process, one Store; each turn's messages are committed in one transaction, then delivered.
+// The local broker: one process, one Store; each turn's messages are stored in one batch (one append to the history file's log), then delivered.
 import { log } from "../log.ts";
 import { message, type Response } from "../../protocol/responses.ts";
 import { atTurnEnd, Phase } from "../turn.ts";

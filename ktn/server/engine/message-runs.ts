@@ -7,6 +7,12 @@ import type { RoomMessage } from "./store.ts";
 const ROWS_PER_INSERT = 32;
 
 /**
+ * Messages per run at most: the log applier takes many turns at once, and a delete rewrites its
+ * message's whole run, so runs stay small enough to rewrite.
+ */
+export const MAX_RUN = 64;
+
+/**
  * Messages of one room with consecutive ids, as one row. Stored forms are JSON, which never holds a
  * raw newline, so the run's `encoded` is theirs joined by newlines: line i is message first + i.
  */
@@ -19,12 +25,12 @@ export interface Run {
 
 export const LINE = "\n";
 
-/** The batch as runs, in order: a turn in one room is one run, however many messages it holds. */
+/** The batch as runs, in order: consecutive messages of one room are one run, up to MAX_RUN of them. */
 export function runsOf(batch: readonly RoomMessage[]): Run[] {
   const runs: Run[] = [];
   let run: Run | null = null;
   for (const { room, id, encoded } of batch) {
-    if (run !== null && run.room === room && run.last + 1 === id) {
+    if (run !== null && run.room === room && run.last + 1 === id && id - run.first < MAX_RUN) {
       run.last = id;
       run.encoded += LINE + encoded;
     } else runs.push((run = { first: id, last: id, room, encoded }));
@@ -32,8 +38,10 @@ export function runsOf(batch: readonly RoomMessage[]): Run[] {
   return runs;
 }
 
+export type RunInserter = (runs: readonly Run[]) => void;
+
 /** Appends runs on `db` in one transaction, all or none. */
-export function runInserter(db: Database): (runs: readonly Run[]) => void {
+export function runInserter(db: Database): RunInserter {
   const insert = (rows: number) => db.query(`INSERT INTO message_runs (first_id, last_id, room, encoded) VALUES ${Array(rows).fill("(?, ?, ?, ?)").join(", ")}`);
   const full = insert(ROWS_PER_INSERT);
   return db.transaction((runs: readonly Run[]) => {
@@ -50,4 +58,10 @@ export function runInserter(db: Database): (runs: readonly Run[]) => void {
       (rows === ROWS_PER_INSERT ? full : insert(rows)).run(...values);
     }
   });
+}
+
+/** The highest message id the database has handed out: stored, or deleted (never handed out again). */
+export function lastStoredId(db: Database): number {
+  const sql = "SELECT max(coalesce((SELECT max(last_id) FROM message_runs), 0), coalesce((SELECT max(id) FROM deleted_messages), 0)) AS id";
+  return (db.query(sql).get() as { id: number }).id;
 }

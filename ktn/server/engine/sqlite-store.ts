@@ -1,7 +1,8 @@
 // The SQLite store: everything the server keeps, on disk through bun:sqlite, surviving restarts and crashes.
 import { Database } from "bun:sqlite";
-import { Checkpointer, OPEN_BUSY_TIMEOUT_MS, WAL_BOUND_PAGES } from "./checkpointer.ts";
-import { LINE, runInserter, runsOf, type Run } from "./message-runs.ts";
+import { LogApplier, OPEN_BUSY_TIMEOUT_MS, WAL_BOUND_PAGES, WRITE_BUSY_TIMEOUT_MS } from "./log-applier.ts";
+import { applyWholeLog, claimHistory, LOG_FILE_BYTES, MessageLog, releaseHistory } from "./message-log.ts";
+import { lastStoredId, LINE, runInserter, type Run, type RunInserter } from "./message-runs.ts";
 import { LOBBY, MemoryStore, RecentMessages, type Ban, type RoomMessage, type Store } from "./store.ts";
 
 export class StoreOpenError extends Error {}
@@ -37,20 +38,27 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Every write is committed before it returns, so a message is on disk before anyone sees it. Each
- * room's newest messages are also kept in memory once read, so a login or join reads no disk.
+ * Every write is on disk before it returns, so a message is kept before anyone sees it: messages go to
+ * the message log, in one append per batch, and reach the database from there (./message-log.ts);
+ * everything else is committed to the database. Each room's newest messages are also kept in memory
+ * once read, so a login or join reads no disk. That cache is also why reads need not wait for the log:
+ * a room's cache is loaded before its first message is logged and only dropped after a delete has
+ * applied the whole log, so every logged message not yet in the database is in its room's cache.
  */
 export class SqliteStore implements Store {
   private readonly recent = new Map<string, RecentMessages>();
   private readonly statements;
-  /** One transaction for a whole batch: one commit per turn, however many messages it holds. */
-  private readonly insertRuns;
-  /** Started with the first messages: a store that only reads or keeps accounts needs no thread. */
-  private checkpointer: Checkpointer | null = null;
+  private readonly insertRuns: RunInserter;
+  /** Opened with the first messages: a store that only reads or keeps accounts needs no log or thread. */
+  private messageLog: MessageLog | null = null;
+  private applier: LogApplier | null = null;
+  /** The newest id logged: the database may not have it yet. */
+  private lastLogged = 0;
 
   constructor(
     private readonly db: Database,
     private readonly capacity: number,
+    private readonly logFileBytes = LOG_FILE_BYTES,
   ) {
     this.statements = {
       newestRuns: db.query("SELECT first_id AS first, encoded FROM message_runs WHERE room = ? ORDER BY first_id DESC"),
@@ -62,18 +70,19 @@ export class SqliteStore implements Store {
       insertRoom: db.query("INSERT OR IGNORE INTO rooms (key, name) VALUES (?, ?)"),
     };
     this.insertRuns = runInserter(db);
+    // What the log holds from before (a kill, a crash) is stored first, so reads and ids start complete.
+    applyWholeLog(db, this.insertRuns, db.filename, true);
   }
 
   lastMessageId(): number {
-    const sql = "SELECT max(coalesce((SELECT max(last_id) FROM message_runs), 0), coalesce((SELECT max(id) FROM deleted_messages), 0)) AS id";
-    return (this.db.query(sql).get() as { id: number }).id;
+    return Math.max(lastStoredId(this.db), this.lastLogged);
   }
 
   appendMessages(batch: readonly RoomMessage[]): void {
-    this.checkpointer ??= this.startCheckpointer();
-    // Load the caches before the insert, or the new rows would be read back and kept twice.
+    // Load the caches before the append, or messages the applier stores meanwhile would be read back and kept twice.
     const caches = batch.map((entry) => this.cached(entry.room));
-    this.insertRuns(runsOf(batch));
+    (this.messageLog ??= this.startLog()).append(batch);
+    this.lastLogged = batch.at(-1)!.id;
     for (let i = 0; i < batch.length; i++) caches[i]!.push(batch[i]!);
   }
 
@@ -82,6 +91,8 @@ export class SqliteStore implements Store {
   }
 
   deleteMessage(id: number): string | null {
+    // The message may still be only in the log.
+    applyWholeLog(this.db, this.insertRuns, this.db.filename, false);
     const room = this.db.transaction(() => {
       const run = this.statements.runFrom.get(id) as Run | null;
       if (!run || run.last < id) return null;
@@ -142,14 +153,19 @@ export class SqliteStore implements Store {
     return this.db.query("DELETE FROM bans WHERE lower(name) = ?").run(name.toLowerCase()).changes;
   }
 
+  /** Stores the whole log and removes it, so the file alone holds everything. */
   close(): void {
-    this.checkpointer?.close();
+    this.applier?.close();
+    this.messageLog?.close();
+    applyWholeLog(this.db, this.insertRuns, this.db.filename, true);
     this.db.close();
+    releaseHistory(this.db.filename);
   }
 
-  private startCheckpointer(): Checkpointer {
+  private startLog(): MessageLog {
     this.db.run(`PRAGMA wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
-    return new Checkpointer(this.db.filename);
+    this.applier = new LogApplier(this.db.filename);
+    return new MessageLog(this.db.filename, this.logFileBytes);
   }
 
   private cached(room: string): RecentMessages {
@@ -175,7 +191,7 @@ export class SqliteStore implements Store {
 }
 
 /** Opens (creating if missing) and migrates the database at `path`; refuses anything it cannot trust. */
-export function openSqliteStore(path: string, capacity: number): SqliteStore {
+export function openSqliteStore(path: string, capacity: number, logFileBytes = LOG_FILE_BYTES): SqliteStore {
   let db: Database;
   try {
     db = new Database(path, { create: true, strict: true });
@@ -183,16 +199,22 @@ export function openSqliteStore(path: string, capacity: number): SqliteStore {
     throw new StoreOpenError(`cannot open database ${path}: ${(failure as Error).message}`);
   }
   try {
+    claimHistory(path);
+  } catch (failure) {
+    db.close();
+    throw new StoreOpenError(`cannot use database ${path}: ${(failure as Error).message}`);
+  }
+  try {
     db.run(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     migrate(db, path);
     db.run("PRAGMA journal_mode = WAL");
     // NORMAL in WAL mode: a commit survives the process being killed; only power loss can take the last ones.
     db.run("PRAGMA synchronous = NORMAL");
-    // Once open, a write that finds the file locked fails at once (its authors are told) instead of stalling the event loop.
-    db.run("PRAGMA busy_timeout = 0");
-    return new SqliteStore(db, capacity);
+    db.run(`PRAGMA busy_timeout = ${WRITE_BUSY_TIMEOUT_MS}`);
+    return new SqliteStore(db, capacity, logFileBytes);
   } catch (failure) {
     db.close();
+    releaseHistory(path);
     if (failure instanceof StoreOpenError) throw failure;
     throw new StoreOpenError(`cannot use database ${path}: ${(failure as Error).message}`);
   }

@@ -1,0 +1,89 @@
+// The message log: messages reach the history file by one append per turn, and the database from
+// there, on the applier's thread; a log left by a killed server is stored once at the next open.
+import { afterAll, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { logFiles } from "../../ktn/server/engine/message-log.ts";
+import { MAX_RUN } from "../../ktn/server/engine/message-runs.ts";
+import { openSqliteStore } from "../../ktn/server/engine/sqlite-store.ts";
+import { RawPeer, startTestServer } from "../support/wire.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ktn-message-log-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The runs the database file holds, read on a connection of the test's own. */
+function storedRuns(path: string): { first: number; last: number; room: string; encoded: string }[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.query("SELECT first_id AS first, last_id AS last, room, encoded FROM message_runs ORDER BY first_id").all() as any;
+  } finally {
+    db.close();
+  }
+}
+
+const storedIds = (path: string) => storedRuns(path).flatMap((run) => Array.from({ length: run.last - run.first + 1 }, (_, i) => run.first + i));
+
+/** Polls `done` every 20 ms, at most 100 times. */
+async function within2s(done: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 100 && !done(); i++) await Bun.sleep(20);
+  return done();
+}
+
+test("echoed messages reach the database within moments, stored by the applier, in runs of at most MAX_RUN", async () => {
+  const path = join(dir, "applied.db");
+  const server = await startTestServer({ store: openSqliteStore(path, 1000), limits: { floodRate: 0 } });
+  const alice = await RawPeer.connect(server.port);
+  await alice.login("alice");
+  const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ request: "msg", content: `m${i}` }) + "\n");
+  alice.sendRaw(lines.join(""));
+  const echoes = await alice.take(200);
+  expect(await within2s(() => storedIds(path).length === 200)).toBe(true);
+  const runs = storedRuns(path);
+  expect(storedIds(path)).toEqual(echoes.map((echo) => echo.id));
+  expect(runs.flatMap((run) => run.encoded.split("\n"))).toEqual(echoes.map((echo) => JSON.stringify(echo)));
+  expect(Math.max(...runs.map((run) => run.last - run.first + 1))).toBeLessThanOrEqual(MAX_RUN);
+  alice.close();
+  server.stop();
+});
+
+test("a log left behind is stored at the next open, once, skipping what the database has and lines that are not messages", () => {
+  const path = join(dir, "left.db");
+  const store = openSqliteStore(path, 10);
+  store.appendMessages([{ room: "lobby", id: 1, encoded: "m1" }]);
+  store.close();
+  // As a killed server leaves it: id 1 again (stored already), a stray line, and a last line cut short.
+  writeFileSync(`${path}-messages-1`, "1 lobby m1\n2 lobby m2\nnot a message\n3 dev d3\n");
+  writeFileSync(`${path}-messages-4`, "4 lobby m4\n5 lobby m5\n6 lobby m6-cut-sh");
+  const reopened = openSqliteStore(path, 10);
+  expect(reopened.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m4", "m5"]);
+  expect(reopened.recentMessages("dev", 10)).toEqual(["d3"]);
+  expect(reopened.lastMessageId()).toBe(5);
+  expect(logFiles(path)).toEqual([]);
+  reopened.close();
+  expect(storedIds(path)).toEqual([1, 2, 3, 4, 5]);
+});
+
+test("past its size the log moves to a new file, and the applier removes the finished ones", async () => {
+  const path = join(dir, "rotated.db");
+  const store = openSqliteStore(path, 1000, 1024);
+  let id = 0;
+  for (let batch = 0; batch < 6; batch++) store.appendMessages(Array.from({ length: 10 }, () => ({ room: "lobby", id: ++id, encoded: `${id} ${"x".repeat(100)}` })));
+  expect(logFiles(path).length).toBeGreaterThanOrEqual(5);
+  expect(await within2s(() => logFiles(path).length === 1 && storedIds(path).length === 60)).toBe(true);
+  expect(store.recentMessages("lobby", 1000)).toHaveLength(60);
+  store.close();
+  expect(readdirSync(dir).filter((name) => name.startsWith("rotated.db-messages-"))).toEqual([]);
+});
+
+test("a delete finds a message that is only in the log yet", () => {
+  const path = join(dir, "delete.db");
+  const store = openSqliteStore(path, 10);
+  store.appendMessages([1, 2, 3].map((id) => ({ room: "lobby", id, encoded: `m${id}` })));
+  expect(store.deleteMessage(2)).toBe("lobby");
+  expect(store.recentMessages("lobby", 10)).toEqual(["m1", "m3"]);
+  store.close();
+  expect(storedIds(path)).toEqual([1, 3]);
+  expect(existsSync(`${path}-messages-1`)).toBe(false);
+});
