@@ -1,12 +1,18 @@
 // The log applier's thread (started by ./log-applier.ts): on a timer, stores what the message log
 // gained since the last time, and removes every file but the newest once it is stored.
 import { Database } from "bun:sqlite";
+import { setPriority } from "node:os";
 import { log } from "../log.ts";
 import { OPEN_BUSY_TIMEOUT_MS, type ApplierRequest } from "./log-applier.ts";
 import { applyLogged, logFiles, parseLog, readLog, removeIfThere } from "./message-log.ts";
 import { runInserter } from "./message-runs.ts";
 
 declare const self: Worker;
+
+// The lowest priority (nice 19, this thread only): storing can wait, the event loop and its clients
+// cannot. On a busy machine the log grows for a while instead of the thread taking the event loop's
+// core (measured: p99 at N=10 S=1 W=1 fell from 589 to 368 µs); it catches up when there is room.
+setPriority(0, 19);
 
 let db: Database | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;

@@ -31,8 +31,13 @@ export function logFiles(db: string): string[] {
   const dir = dirname(db);
   return readdirSync(dir)
     .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
-    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
-    .map((name) => join(dir, name));
+    .map((name) => join(dir, name))
+    .sort((a, b) => firstIdOf(a) - firstIdOf(b));
+}
+
+/** A log file is named after the first id it holds. */
+function firstIdOf(file: string): number {
+  return Number(file.slice(file.lastIndexOf("-") + 1));
 }
 
 /**
@@ -171,9 +176,13 @@ export function applyLogged(db: Database, insertRuns: RunInserter, messages: rea
   }).immediate();
 }
 
-/** Applies every file of the log; with `remove`, deletes them after (nobody may be appending). */
-export function applyWholeLog(db: Database, insertRuns: RunInserter, path: string, remove: boolean): void {
+/**
+ * Applies the log's files, oldest first: all of them, or (`through`) those that can hold ids up to it;
+ * with `remove`, deletes them after (nobody may be appending). Each file is at most LOG_FILE_BYTES and a turn.
+ */
+export function applyLog(db: Database, insertRuns: RunInserter, path: string, { through = Infinity, remove = false } = {}): void {
   for (const file of logFiles(path)) {
+    if (firstIdOf(file) > through) break;
     applyLogged(db, insertRuns, parseLog(readLog(file).lines, file));
     if (remove) removeIfThere(file);
   }

@@ -62,6 +62,7 @@ export function runInserter(db: Database): RunInserter {
 
 /** The highest message id the database has handed out: stored, or deleted (never handed out again). */
 export function lastStoredId(db: Database): number {
-  const sql = "SELECT max(coalesce((SELECT max(last_id) FROM message_runs), 0), coalesce((SELECT max(id) FROM deleted_messages), 0)) AS id";
+  // Runs never overlap, so the newest run (the greatest first_id, a key) ends at the greatest id: no scan.
+  const sql = "SELECT max(coalesce((SELECT last_id FROM message_runs ORDER BY first_id DESC LIMIT 1), 0), coalesce((SELECT max(id) FROM deleted_messages), 0)) AS id";
   return (db.query(sql).get() as { id: number }).id;
 }

@@ -1,7 +1,7 @@
 // The SQLite store: everything the server keeps, on disk through bun:sqlite, surviving restarts and crashes.
 import { Database } from "bun:sqlite";
 import { LogApplier, OPEN_BUSY_TIMEOUT_MS, WAL_BOUND_PAGES, WRITE_BUSY_TIMEOUT_MS } from "./log-applier.ts";
-import { applyWholeLog, claimHistory, LOG_FILE_BYTES, MessageLog, releaseHistory } from "./message-log.ts";
+import { applyLog, claimHistory, LOG_FILE_BYTES, MessageLog, releaseHistory } from "./message-log.ts";
 import { lastStoredId, LINE, runInserter, type Run, type RunInserter } from "./message-runs.ts";
 import { LOBBY, MemoryStore, RecentMessages, type Ban, type RoomMessage, type Store } from "./store.ts";
 
@@ -71,7 +71,7 @@ export class SqliteStore implements Store {
     };
     this.insertRuns = runInserter(db);
     // What the log holds from before (a kill, a crash) is stored first, so reads and ids start complete.
-    applyWholeLog(db, this.insertRuns, db.filename, true);
+    applyLog(db, this.insertRuns, db.filename, { remove: true });
   }
 
   lastMessageId(): number {
@@ -92,7 +92,7 @@ export class SqliteStore implements Store {
 
   deleteMessage(id: number): string | null {
     // The message may still be only in the log.
-    applyWholeLog(this.db, this.insertRuns, this.db.filename, false);
+    applyLog(this.db, this.insertRuns, this.db.filename, { through: id });
     const room = this.db.transaction(() => {
       const run = this.statements.runFrom.get(id) as Run | null;
       if (!run || run.last < id) return null;
@@ -157,7 +157,7 @@ export class SqliteStore implements Store {
   close(): void {
     this.applier?.close();
     this.messageLog?.close();
-    applyWholeLog(this.db, this.insertRuns, this.db.filename, true);
+    applyLog(this.db, this.insertRuns, this.db.filename, { remove: true });
     this.db.close();
     releaseHistory(this.db.filename);
   }
