@@ -112,7 +112,7 @@ test("a turn the disk refuses is delivered to nobody, each author is told, and t
   alice.sendRaw(messages("lost", 2));
   bob.send({ request: "msg", content: "lost too" });
   const refused = (reason: string) => ({ sender: "server", response: "error", content: `Your message was not sent: the server could not keep it in history (${reason}). Please try again.` });
-  const full = "ENOSPC: no space left on device, write";
+  const full = "ENOSPC: no space left on device, writev";
   expect((await alice.take(2)).map(comparable)).toEqual([refused(full), refused(full)]);
   expect((await bob.take(1)).map(comparable)).toEqual([refused(full)]);
   expect(await alice.silentFor(100)).toBe(true);

@@ -53,16 +53,17 @@ test("a log left behind is stored at the next open, once, skipping what the data
   const store = openSqliteStore(path, 10);
   store.appendMessages([{ room: "lobby", id: 1, encoded: "m1" }]);
   store.close();
-  // As a killed server leaves it: id 1 again (stored already), a stray line, and a last line cut short.
-  writeFileSync(`${path}-messages-1`, "1 lobby m1\n2 lobby m2\nnot a message\n3 dev d3\n");
-  writeFileSync(`${path}-messages-4`, "4 lobby m4\n5 lobby m5\n6 lobby m6-cut-sh");
+  // As a killed server leaves it: id 1 again (stored already), a stray line, NUL bytes from a power
+  // loss (the rest of that run cannot be numbered), and a last line cut short.
+  writeFileSync(`${path}-messages-1`, "a stray line\nlobby 1\nm1\nm2\ndev 3\nd3\n");
+  writeFileSync(`${path}-messages-4`, "lobby 4\nm4\nm5\n\0\0\0\0\nlost\nlobby 7\nm7\nm8-cut-sh");
   const reopened = openSqliteStore(path, 10);
-  expect(reopened.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m4", "m5"]);
+  expect(reopened.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m4", "m5", "m7"]);
   expect(reopened.recentMessages("dev", 10)).toEqual(["d3"]);
-  expect(reopened.lastMessageId()).toBe(5);
+  expect(reopened.lastMessageId()).toBe(7);
   expect(logFiles(path)).toEqual([]);
   reopened.close();
-  expect(storedIds(path)).toEqual([1, 2, 3, 4, 5]);
+  expect(storedIds(path)).toEqual([1, 2, 3, 4, 5, 7]);
 });
 
 test("past its size the log moves to a new file, and the applier removes the finished ones", async () => {

@@ -39,6 +39,8 @@ export class LocalBroker<A> implements Broker<A> {
       responses[i] = response;
       entries[i] = { room, id, encoded: JSON.stringify(response) };
     }
+    const lines = outgoingLines(responses, entries.map((entry) => entry.encoded));
+    for (let i = 0; i < entries.length; i++) entries[i]!.line = lines[i]!.bytes;
     try {
       this.store.appendMessages(entries);
     } catch (failure) {
@@ -48,6 +50,6 @@ export class LocalBroker<A> implements Broker<A> {
       return;
     }
     this.lastId = id;
-    handOver(events, entries.map((entry) => entry.room), outgoingLines(responses, entries.map((entry) => entry.encoded)), batch.map((publication) => publication.author));
+    handOver(events, entries.map((entry) => entry.room), lines, batch.map((publication) => publication.author));
   }
 }

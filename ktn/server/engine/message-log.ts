@@ -8,13 +8,15 @@
 // `synchronous = NORMAL` does; power loss can take the last of either.
 //
 // The log is a series of files beside the database, `<db>-messages-<first id>`: the event loop appends
-// to the newest and starts the next one past LOG_FILE_BYTES. A line is `<id> <room> <message JSON>`
-// (room names are letters and digits; JSON holds no raw newline). Ids only grow, so applying a line is
-// idempotent: a line whose id the database already has (stored or deleted) is skipped. That lets the
-// thread, a delete and a restart all apply the same files, in any interleaving, without losing or
-// doubling a message.
+// to the newest and starts the next one past LOG_FILE_BYTES. A turn is written as runs: a line
+// `<room> <first id>` (room names are letters and digits), then the run's messages, one JSON line each,
+// with consecutive ids (JSON holds no raw newline, and no JSON text looks like a run's line). Those lines are the
+// very bytes the turn sends to its rooms, so the append builds nothing per message. Ids only grow, so
+// applying a line is idempotent: a message whose id the database already has (stored or deleted) is
+// skipped. That lets the thread, a delete and a restart all apply the same files, in any interleaving,
+// without losing or doubling a message.
 import type { Database } from "bun:sqlite";
-import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { log } from "../log.ts";
 import { lastStoredId, runsOf, type RunInserter } from "./message-runs.ts";
@@ -93,17 +95,20 @@ export class MessageLog {
   ) {}
 
   append(batch: readonly RoomMessage[]): void {
-    let text = "";
-    for (const { id, room, encoded } of batch) text += `${id} ${room} ${encoded}\n`;
-    const bytes = Buffer.from(text);
+    const parts: Uint8Array[] = [];
+    for (let start = 0, end = 1; start < batch.length; start = end++) {
+      while (end < batch.length && batch[end]!.room === batch[start]!.room && batch[end]!.id === batch[end - 1]!.id + 1) end++;
+      parts.push(Buffer.from(`${batch[start]!.room} ${batch[start]!.id}\n`), linesOf(batch, start, end));
+    }
     const fd = this.fileFor(batch[0]!.id);
+    let written = 0;
     try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      written = writeParts(fd, parts);
     } catch (failure) {
       this.abandonFile();
       throw failure;
     }
-    this.size += bytes.length;
+    this.size += written;
   }
 
   close(): void {
@@ -127,6 +132,31 @@ export class MessageLog {
     } catch {}
     this.size = this.fileBytes;
   }
+}
+
+/** The lines of messages start to end as one span: a view of their turn's buffer where they lie end to end in it. */
+function linesOf(batch: readonly RoomMessage[], start: number, end: number): Uint8Array {
+  const first = batch[start]!.line;
+  let length = 0;
+  for (let i = start; i < end && first; i++) {
+    const line = batch[i]!.line;
+    if (!line || line.buffer !== first.buffer || line.byteOffset !== first.byteOffset + length) break;
+    length += line.length;
+    if (i === end - 1) return new Uint8Array(first.buffer, first.byteOffset, length);
+  }
+  return Buffer.from(batch.slice(start, end).map((message) => `${message.encoded}\n`).join(""));
+}
+
+/** Writes every part, in order, in one writev when it takes them all; returns the bytes written. */
+function writeParts(fd: number, parts: Uint8Array[]): number {
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  // Past IOV_MAX (1024 on Linux) writev refuses; a turn that spans that many runs is written as one copy.
+  let written = parts.length <= 512 ? writevSync(fd, parts) : 0;
+  if (written < total) {
+    const rest = Buffer.concat(parts).subarray(written);
+    for (let at = 0; at < rest.length; ) at += writeSync(fd, rest, at);
+  }
+  return total;
 }
 
 /** What a file held that could be read: its complete lines, and how many bytes those took. */
@@ -160,21 +190,25 @@ export function readLog(file: string, from = 0): LogText {
   }
 }
 
-/** The messages of log lines, in order; a line that is not one is reported and skipped. */
+/**
+ * The messages of log lines, in order. A line outside a run is reported and skipped; so is one with
+ * NUL bytes (what a power loss can leave in a file), and it ends its run, whose ids can no longer be told.
+ */
 export function parseLog(lines: readonly string[], file: string): RoomMessage[] {
   const messages: RoomMessage[] = [];
+  let run: { room: string; next: number } | null = null;
   for (const line of lines) {
-    const idEnd = line.indexOf(" ");
-    const roomEnd = line.indexOf(" ", idEnd + 1);
-    const id = Number(line.slice(0, idEnd));
-    if (idEnd <= 0 || roomEnd < 0 || !Number.isSafeInteger(id)) {
-      log.warn(`${file}: skipped a line that is not a logged message: ${JSON.stringify(line.slice(0, 80))}`);
-      continue;
+    if (RUN_HEADER.test(line)) run = { room: line.slice(0, line.indexOf(" ")), next: Number(line.slice(line.indexOf(" ") + 1)) };
+    else if (run !== null && !line.includes("\0")) messages.push({ room: run.room, id: run.next++, encoded: line });
+    else {
+      log.warn(`${file}: skipped a line that is not part of a logged run: ${JSON.stringify(line.slice(0, 80))}`);
+      run = null;
     }
-    messages.push({ id, room: line.slice(idEnd + 1, roomEnd), encoded: line.slice(roomEnd + 1) });
   }
   return messages;
 }
+
+const RUN_HEADER = /^[A-Za-z0-9]+ [1-9][0-9]{0,15}$/;
 
 /** Stores the messages the database lacks, in one transaction that also decides which those are. */
 export function applyLogged(db: Database, insertRuns: RunInserter, messages: readonly RoomMessage[]): void {

@@ -22,6 +22,8 @@ export interface RoomMessage {
   room: string;
   id: number;
   encoded: string;
+  /** `encoded` and a newline, as the broker's turn buffer holds it to send: the history file's log writes these bytes as they are. */
+  line?: Uint8Array;
 }
 
 /**
@@ -92,7 +94,8 @@ export class RecentMessages {
   }
 
   push(message: StoredMessage): void {
-    this.messages.push(message);
+    // A copy: a message as appended may hold a view of its turn's whole buffer.
+    this.messages.push({ id: message.id, encoded: message.encoded });
     // Trimming in steps of `capacity` keeps pushes O(1) amortized.
     if (this.messages.length >= this.capacity * 2) this.messages = this.messages.slice(-this.capacity);
   }
