@@ -1,9 +1,9 @@
 // The message log: how the history file takes a turn's messages, one append to a plain file, ahead of
 // the database. A thread (./log-applier.ts) moves what is appended into the database's message runs.
 //
-// Why: a SQLite commit costs the event loop some 12 µs at the median and 50–70 µs at p99 on this
-// project's bench machine (six file locks and two WAL pages per commit); one write() of a turn's lines
-// costs some 1.5 µs and 6 µs. Once write() returns the lines are the kernel's, so a message whose echo
+// Why: for a one-message turn a SQLite commit costs the event loop 11.5 µs at the median and 57 µs
+// at p99 (six file locks and two WAL pages per commit); one write() of the turn's lines costs 1.7 and
+// 8 µs (bench/append-cost.ts). Once write() returns the lines are the kernel's, so a message whose echo
 // its author has seen survives the server being killed (-9 included), as a WAL commit with
 // `synchronous = NORMAL` does; power loss can take the last of either.
 //
