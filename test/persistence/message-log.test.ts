@@ -88,3 +88,18 @@ test("a delete finds a message that is only in the log yet", () => {
   expect(storedIds(path)).toEqual([1, 3]);
   expect(existsSync(`${path}-messages-1`)).toBe(false);
 });
+
+test("after a delete, history still holds the room's messages in newer log files the applier has not reached", () => {
+  const path = join(dir, "delete-rotated.db");
+  // 1024-byte files: the 30 messages span several files, all appended before the applier's first tick.
+  const store = openSqliteStore(path, 1000, 1024);
+  let id = 0;
+  for (let batch = 0; batch < 3; batch++) store.appendMessages(Array.from({ length: 10 }, () => ({ room: "lobby", id: ++id, encoded: `m${id} ${"x".repeat(100)}` })));
+  expect(logFiles(path).length).toBeGreaterThanOrEqual(3);
+  expect(store.deleteMessage(2)).toBe("lobby");
+  const expected = Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => n !== 2).map((n) => `m${n} ${"x".repeat(100)}`);
+  expect(store.recentMessages("lobby", 1000)).toEqual(expected);
+  store.appendMessages([{ room: "lobby", id: 31, encoded: "m31" }]);
+  expect(store.recentMessages("lobby", 1000)).toEqual([...expected, "m31"]);
+  store.close();
+});

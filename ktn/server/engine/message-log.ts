@@ -101,14 +101,12 @@ export class MessageLog {
       parts.push(Buffer.from(`${batch[start]!.room} ${batch[start]!.id}\n`), linesOf(batch, start, end));
     }
     const fd = this.fileFor(batch[0]!.id);
-    let written = 0;
     try {
-      written = writeParts(fd, parts);
+      this.size += writeParts(fd, parts);
     } catch (failure) {
       this.abandonFile();
       throw failure;
     }
-    this.size += written;
   }
 
   close(): void {
@@ -220,12 +218,11 @@ export function applyLogged(db: Database, insertRuns: RunInserter, messages: rea
 }
 
 /**
- * Applies the log's files, oldest first: all of them, or (`through`) those that can hold ids up to it;
- * with `remove`, deletes them after (nobody may be appending). Each file is at most LOG_FILE_BYTES and a turn.
+ * Applies every file of the log, oldest first; with `remove`, deletes them after (nobody may be
+ * appending). Each file is at most LOG_FILE_BYTES and a turn.
  */
-export function applyLog(db: Database, insertRuns: RunInserter, path: string, { through = Infinity, remove = false } = {}): void {
+export function applyLog(db: Database, insertRuns: RunInserter, path: string, { remove = false } = {}): void {
   for (const file of logFiles(path)) {
-    if (firstIdOf(file) > through) break;
     applyLogged(db, insertRuns, parseLog(readLog(file).lines, file));
     if (remove) removeIfThere(file);
   }

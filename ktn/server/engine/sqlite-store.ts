@@ -91,8 +91,8 @@ export class SqliteStore implements Store {
   }
 
   deleteMessage(id: number): string | null {
-    // The message may still be only in the log.
-    applyLog(this.db, this.insertRuns, this.db.filename, { through: id });
+    // The message may still be only in the log, and the room's cache is dropped below: a reload must find every message.
+    applyLog(this.db, this.insertRuns, this.db.filename);
     const room = this.db.transaction(() => {
       const run = this.statements.runFrom.get(id) as Run | null;
       if (!run || run.last < id) return null;
