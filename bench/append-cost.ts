@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MessageLog } from "../ktn/server/engine/message-log.ts";
-import { runInserter, runsOf } from "../ktn/server/engine/message-runs.ts";
 import { MIGRATIONS } from "../ktn/server/engine/sqlite-store.ts";
 import type { RoomMessage } from "../ktn/server/engine/store.ts";
 import { outgoingLines } from "../ktn/server/writer.ts";
@@ -29,8 +28,11 @@ function sqliteCommit(path: string): (batch: RoomMessage[]) => void {
   for (const step of MIGRATIONS) for (const statement of step) db.run(statement);
   db.run("PRAGMA journal_mode = WAL");
   db.run("PRAGMA synchronous = NORMAL");
-  const insertRuns = runInserter(db);
-  return (batch) => insertRuns(runsOf(batch));
+  // What the history file did before the log: the turn's lines, as one run row, in a commit of their own.
+  const insert = db.query("INSERT INTO message_runs (first_id, last_id, room, encoded) VALUES (?, ?, ?, ?)");
+  return db.transaction((batch: RoomMessage[]) => {
+    insert.run(batch[0]!.id, batch.at(-1)!.id, batch[0]!.room, batch.map((message) => message.encoded).join("\n"));
+  });
 }
 
 function logAppend(path: string): (batch: RoomMessage[]) => void {

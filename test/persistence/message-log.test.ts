@@ -1,29 +1,17 @@
-// The message log: messages reach the history file by one append per turn, and the database from
-// there, on the applier's thread; a log left by a killed server is stored once at the next open.
+// The message log: messages reach the history file by one append per turn and stay in the log; the
+// applier's thread records in the database where each run of them lies; a log left by a killed server
+// is recorded once at the next open.
 import { afterAll, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { logFiles } from "../../ktn/server/engine/message-log.ts";
-import { MAX_RUN } from "../../ktn/server/engine/message-runs.ts";
+import { logFiles, RUN_BYTES } from "../../ktn/server/engine/message-log.ts";
 import { openSqliteStore } from "../../ktn/server/engine/sqlite-store.ts";
+import { loggedLines, storedIds, storedRuns } from "../support/history.ts";
 import { RawPeer, startTestServer } from "../support/wire.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ktn-message-log-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The runs the database file holds, read on a connection of the test's own. */
-function storedRuns(path: string): { first: number; last: number; room: string; encoded: string }[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.query("SELECT first_id AS first, last_id AS last, room, encoded FROM message_runs ORDER BY first_id").all() as any;
-  } finally {
-    db.close();
-  }
-}
-
-const storedIds = (path: string) => storedRuns(path).flatMap((run) => Array.from({ length: run.last - run.first + 1 }, (_, i) => run.first + i));
 
 /** Polls `done` every 20 ms, at most 100 times. */
 async function within2s(done: () => boolean): Promise<boolean> {
@@ -31,7 +19,7 @@ async function within2s(done: () => boolean): Promise<boolean> {
   return done();
 }
 
-test("echoed messages reach the database within moments, stored by the applier, in runs of at most MAX_RUN", async () => {
+test("echoed messages are recorded within moments by the applier, in runs of at most RUN_BYTES that point at their very lines", async () => {
   const path = join(dir, "applied.db");
   const server = await startTestServer({ store: openSqliteStore(path, 1000), limits: { floodRate: 0 } });
   const alice = await RawPeer.connect(server.port);
@@ -42,51 +30,63 @@ test("echoed messages reach the database within moments, stored by the applier, 
   expect(await within2s(() => storedIds(path).length === 200)).toBe(true);
   const runs = storedRuns(path);
   expect(storedIds(path)).toEqual(echoes.map((echo) => echo.id));
-  expect(runs.flatMap((run) => run.encoded.split("\n"))).toEqual(echoes.map((echo) => JSON.stringify(echo)));
-  expect(Math.max(...runs.map((run) => run.last - run.first + 1))).toBeLessThanOrEqual(MAX_RUN);
+  expect(runs.flatMap((run) => loggedLines(path, run))).toEqual(echoes.map((echo) => JSON.stringify(echo)));
+  expect(Math.max(...runs.map((run) => run.bytes))).toBeLessThanOrEqual(RUN_BYTES);
   alice.close();
   server.stop();
 });
 
-test("a log left behind is stored at the next open, once, skipping what the database has and lines that are not messages", () => {
+test("a log left behind is recorded at the next open, once, skipping what the database has and lines that are not messages", () => {
   const path = join(dir, "left.db");
   const store = openSqliteStore(path, 10);
   store.appendMessages([{ room: "lobby", id: 1, encoded: "m1" }]);
   store.close();
   // As a killed server leaves it: id 1 again (stored already), a stray line, NUL bytes from a power
   // loss (the rest of that run cannot be numbered), and a last line cut short.
-  writeFileSync(`${path}-messages-1`, "a stray line\nlobby 1\nm1\nm2\ndev 3\nd3\n");
+  writeFileSync(`${path}-messages-2`, "a stray line\nlobby 1\nm1\nm2\ndev 3\nd3\n");
   writeFileSync(`${path}-messages-4`, "lobby 4\nm4\nm5\n\0\0\0\0\nlost\nlobby 7\nm7\nm8-cut-sh");
   const reopened = openSqliteStore(path, 10);
   expect(reopened.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m4", "m5", "m7"]);
   expect(reopened.recentMessages("dev", 10)).toEqual(["d3"]);
   expect(reopened.lastMessageId()).toBe(7);
-  expect(logFiles(path)).toEqual([]);
   reopened.close();
+  expect(storedIds(path)).toEqual([1, 2, 3, 4, 5, 7]);
+  const again = openSqliteStore(path, 10);
+  expect(again.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m4", "m5", "m7"]);
+  again.close();
   expect(storedIds(path)).toEqual([1, 2, 3, 4, 5, 7]);
 });
 
-test("past its size the log moves to a new file, and the applier removes the finished ones", async () => {
+test("past its size the log moves to a new file, and the applier records every file, the newest included", async () => {
   const path = join(dir, "rotated.db");
   const store = openSqliteStore(path, 1000, 1024);
   let id = 0;
-  for (let batch = 0; batch < 6; batch++) store.appendMessages(Array.from({ length: 10 }, () => ({ room: "lobby", id: ++id, encoded: `${id} ${"x".repeat(100)}` })));
+  const encoded = (n: number) => `${n} ${"x".repeat(100)}`;
+  for (let batch = 0; batch < 6; batch++) store.appendMessages(Array.from({ length: 10 }, () => ({ room: "lobby", id: ++id, encoded: encoded(id) })));
   expect(logFiles(path).length).toBeGreaterThanOrEqual(5);
-  expect(await within2s(() => logFiles(path).length === 1 && storedIds(path).length === 60)).toBe(true);
-  expect(store.recentMessages("lobby", 1000)).toHaveLength(60);
+  expect(await within2s(() => storedIds(path).length === 60)).toBe(true);
+  expect(new Set(storedRuns(path).map((run) => run.file)).size).toBe(logFiles(path).length);
   store.close();
-  expect(readdirSync(dir).filter((name) => name.startsWith("rotated.db-messages-"))).toEqual([]);
+  const reopened = openSqliteStore(path, 1000);
+  expect(reopened.recentMessages("lobby", 1000)).toEqual(Array.from({ length: 60 }, (_, i) => encoded(i + 1)));
+  reopened.close();
 });
 
-test("a delete finds a message that is only in the log yet", () => {
+test("a delete finds a message not recorded yet, and takes its bytes out of the log for good", () => {
   const path = join(dir, "delete.db");
   const store = openSqliteStore(path, 10);
-  store.appendMessages([1, 2, 3].map((id) => ({ room: "lobby", id, encoded: `m${id}` })));
+  store.appendMessages([1, 2, 3].map((id) => ({ room: "lobby", id, encoded: `{"m":"secret ${id}"}` })));
   expect(store.deleteMessage(2)).toBe("lobby");
-  expect(store.recentMessages("lobby", 10)).toEqual(["m1", "m3"]);
+  expect(store.deleteMessage(2)).toBeNull();
+  expect(store.recentMessages("lobby", 10)).toEqual(['{"m":"secret 1"}', '{"m":"secret 3"}']);
   store.close();
-  expect(storedIds(path)).toEqual([1, 3]);
-  expect(existsSync(`${path}-messages-1`)).toBe(false);
+  const log = readFileSync(`${path}-messages-1`, "utf8");
+  expect(log).not.toContain("secret 2");
+  expect(log).toContain("secret 3");
+  const reopened = openSqliteStore(path, 10);
+  expect(reopened.recentMessages("lobby", 10)).toEqual(['{"m":"secret 1"}', '{"m":"secret 3"}']);
+  expect(reopened.lastMessageId()).toBe(3);
+  reopened.close();
 });
 
 test("after a delete, history still holds the room's messages in newer log files the applier has not reached", () => {

@@ -121,12 +121,17 @@ test("deletes inside a stored batch survive a reopen, and the ids after them are
   reopened.close();
 });
 
-test("a database of the previous schema (a row per message) is upgraded with its history intact", () => {
-  const path = join(dir, "v3.db");
+/** A database as a server of schema `version` left it. */
+function databaseOfSchema(path: string, version: number): Database {
   const old = new Database(path, { create: true });
-  const previous = SCHEMA_VERSION - 1;
-  for (const statement of MIGRATIONS.slice(0, previous).flat()) old.run(statement);
-  old.run(`PRAGMA user_version = ${previous}`);
+  for (const statement of MIGRATIONS.slice(0, version).flat()) old.run(statement);
+  old.run(`PRAGMA user_version = ${version}`);
+  return old;
+}
+
+test("a database of schema 3 (a row per message) is upgraded with its history intact", () => {
+  const path = join(dir, "v3.db");
+  const old = databaseOfSchema(path, 3);
   const insert = old.query("INSERT INTO messages (id, room, encoded) VALUES (?, ?, ?)");
   for (let id = 1; id <= 5; id++) insert.run(id, id % 2 ? "lobby" : "dev", `m${id}`);
   old.run("INSERT INTO deleted_messages (id) VALUES (6)");
@@ -138,4 +143,25 @@ test("a database of the previous schema (a row per message) is upgraded with its
   expect(store.deleteMessage(3)).toBe("lobby");
   expect(store.recentMessages("lobby", 2)).toEqual(["m1", "m5"]);
   store.close();
+});
+
+test("a database of schema 4 (runs holding their lines) is upgraded, read and deleted from, and takes new messages into the log", () => {
+  const path = join(dir, "v4.db");
+  const old = databaseOfSchema(path, 4);
+  const insert = old.query("INSERT INTO message_runs (first_id, last_id, room, encoded) VALUES (?, ?, ?, ?)");
+  insert.run(1, 3, "lobby", "m1\nm2\nm3");
+  insert.run(4, 4, "dev", "d4");
+  old.close();
+  const store = openSqliteStore(path, 10);
+  expect(store.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m3"]);
+  expect(store.deleteMessage(2)).toBe("lobby");
+  expect(store.deleteMessage(2)).toBeNull();
+  expect(store.lastMessageId()).toBe(4);
+  store.appendMessages([{ room: "lobby", id: 5, encoded: "m5" }]);
+  store.close();
+  expect(SCHEMA_VERSION).toBe(5);
+  const reopened = openSqliteStore(path, 10);
+  expect(reopened.recentMessages("lobby", 10)).toEqual(["m1", "m3", "m5"]);
+  expect(reopened.recentMessages("dev", 10)).toEqual(["d4"]);
+  reopened.close();
 });

@@ -1,10 +1,10 @@
-// The log applier: moves what the event loop appends to the message log (./message-log.ts) into the
-// database, on a thread with a connection of its own, so that the event loop never commits a message.
+// The log applier: records in the database where the messages the event loop appends to the message log
+// (./message-log.ts) lie, on a thread with a connection of its own, so that the event loop never commits a message.
 //
-// Every APPLY_EVERY_MS the thread reads what was appended since, stores it as message runs in one
-// transaction, and removes the files it has finished. Its commits also run SQLite's automatic WAL
-// checkpoints (copying the WAL into the database file, with two fsyncs), so those never stall the
-// event loop either. The event loop's own connection still writes rooms, accounts, bans and deletes.
+// Every APPLY_EVERY_MS the thread scans what was appended since and records it as message runs in one
+// transaction. Its commits also run SQLite's automatic WAL checkpoints (copying the WAL into the
+// database file, with two fsyncs), so those never stall the event loop either. The event loop's own
+// connection still writes rooms, accounts, bans and deletes.
 import { log } from "../log.ts";
 
 export const APPLY_EVERY_MS = 20;
@@ -26,8 +26,8 @@ export const OPEN_BUSY_TIMEOUT_MS = 2000;
  */
 export const WRITE_BUSY_TIMEOUT_MS = 250;
 
-/** What the thread is told: start on a database file, or stop. */
-export type ApplierRequest = { path: string; everyMs: number } | "close";
+/** What the thread is told: start on a database file, a log file the event loop has started, or stop. */
+export type ApplierRequest = { path: string; everyMs: number } | { file: string } | "close";
 
 export class LogApplier {
   private readonly thread: Worker;
@@ -37,6 +37,11 @@ export class LogApplier {
     this.thread = new Worker(new URL("./log-applier-thread.ts", import.meta.url).href, { ref: false });
     this.thread.onerror = (event) => log.error(`log applier thread stopped (${event.message}); messages stay in the log until the server restarts`);
     this.send({ path, everyMs: APPLY_EVERY_MS });
+  }
+
+  /** The event loop started log file `file`: the thread learns of new files from this, not by listing the directory every tick. */
+  started(file: string): void {
+    this.send({ file });
   }
 
   close(): void {

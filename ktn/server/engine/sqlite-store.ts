@@ -2,7 +2,7 @@
 import { Database } from "bun:sqlite";
 import { LogApplier, OPEN_BUSY_TIMEOUT_MS, WAL_BOUND_PAGES, WRITE_BUSY_TIMEOUT_MS } from "./log-applier.ts";
 import { applyLog, claimHistory, LOG_FILE_BYTES, MessageLog, releaseHistory } from "./message-log.ts";
-import { lastStoredId, LINE, runInserter, type Run, type RunInserter } from "./message-runs.ts";
+import { eraseMessage, lastStoredId, messagesOf, type Run } from "./message-runs.ts";
 import { LOBBY, MemoryStore, RecentMessages, type Ban, type RoomMessage, type Store } from "./store.ts";
 
 export class StoreOpenError extends Error {}
@@ -33,22 +33,31 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     "INSERT INTO message_runs (first_id, last_id, room, encoded) SELECT id, id, room, encoded FROM messages",
     "DROP TABLE messages",
   ],
+  [
+    // A run's lines stay in the message log, and the row says where (file, at, bytes); rows from
+    // before keep theirs in `encoded`.
+    `CREATE TABLE logged_runs (first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, room TEXT NOT NULL,
+       encoded TEXT, file INTEGER, at INTEGER, bytes INTEGER)`,
+    "INSERT INTO logged_runs (first_id, last_id, room, encoded) SELECT first_id, last_id, room, encoded FROM message_runs",
+    "DROP TABLE message_runs",
+    "ALTER TABLE logged_runs RENAME TO message_runs",
+    "CREATE INDEX message_runs_by_room ON message_runs (room, first_id)",
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Every write is on disk before it returns, so a message is kept before anyone sees it: messages go to
- * the message log, in one append per batch, and reach the database from there (./message-log.ts);
- * everything else is committed to the database. Each room's newest messages are also kept in memory
- * once read, so a login or join reads no disk. That cache is also why reads need not wait for the log:
- * a room's cache is loaded before its first message is logged and only dropped after a delete has
- * applied the whole log, so every logged message not yet in the database is in its room's cache.
+ * the message log, in one append per batch, and stay there; the database records where they lie
+ * (./message-log.ts); everything else is committed to the database. Each room's newest messages are
+ * also kept in memory once read, so a login or join reads no disk. That cache is also why reads need
+ * not wait for the log: a room's cache is loaded before its first message is logged and only dropped
+ * after a delete has recorded the whole log, so every logged message not yet recorded is in its room's cache.
  */
 export class SqliteStore implements Store {
   private readonly recent = new Map<string, RecentMessages>();
   private readonly statements;
-  private readonly insertRuns: RunInserter;
   /** Opened with the first messages: a store that only reads or keeps accounts needs no log or thread. */
   private messageLog: MessageLog | null = null;
   private applier: LogApplier | null = null;
@@ -60,18 +69,16 @@ export class SqliteStore implements Store {
     private readonly capacity: number,
     private readonly logFileBytes = LOG_FILE_BYTES,
   ) {
+    const run = "SELECT first_id AS first, last_id AS last, room, encoded, file, at, bytes FROM message_runs";
     this.statements = {
-      newestRuns: db.query("SELECT first_id AS first, encoded FROM message_runs WHERE room = ? ORDER BY first_id DESC"),
+      newestRuns: db.query(`${run} WHERE room = ? ORDER BY first_id DESC`),
       // The last run starting at or before an id; runs never overlap, so it holds the id or nothing does.
-      runFrom: db.query("SELECT first_id AS first, last_id AS last, room, encoded FROM message_runs WHERE first_id <= ? ORDER BY first_id DESC LIMIT 1"),
-      shortenRun: db.query("UPDATE message_runs SET last_id = ?, encoded = ? WHERE first_id = ?"),
-      deleteRun: db.query("DELETE FROM message_runs WHERE first_id = ?"),
+      runFrom: db.query(`${run} WHERE first_id <= ? ORDER BY first_id DESC LIMIT 1`),
       rememberDeleted: db.query("INSERT OR IGNORE INTO deleted_messages (id) VALUES (?)"),
       insertRoom: db.query("INSERT OR IGNORE INTO rooms (key, name) VALUES (?, ?)"),
     };
-    this.insertRuns = runInserter(db);
-    // What the log holds from before (a kill, a crash) is stored first, so reads and ids start complete.
-    applyLog(db, this.insertRuns, db.filename, { remove: true });
+    // What the log holds from before (a kill, a crash) is recorded first, so reads and ids start complete.
+    applyLog(db, db.filename);
   }
 
   lastMessageId(): number {
@@ -91,26 +98,16 @@ export class SqliteStore implements Store {
   }
 
   deleteMessage(id: number): string | null {
-    // The message may still be only in the log, and the room's cache is dropped below: a reload must find every message.
-    applyLog(this.db, this.insertRuns, this.db.filename);
+    // The message may not be recorded yet, and the room's cache is dropped below: a reload must find every message.
+    applyLog(this.db, this.db.filename);
     const room = this.db.transaction(() => {
       const run = this.statements.runFrom.get(id) as Run | null;
-      if (!run || run.last < id) return null;
-      this.cutFromRun(run, id);
+      if (!run || run.last < id || !eraseMessage(this.db, run, id)) return null;
       this.statements.rememberDeleted.run(id);
       return run.room;
     })();
     if (room !== null) this.recent.delete(room);
     return room;
-  }
-
-  /** Takes message `id` out of its run: what stood before it stays in the row, what came after becomes a run of its own. */
-  private cutFromRun(run: Run, id: number): void {
-    const lines = run.encoded.split(LINE);
-    const at = id - run.first;
-    if (at === 0) this.statements.deleteRun.run(run.first);
-    else this.statements.shortenRun.run(id - 1, lines.slice(0, at).join(LINE), run.first);
-    if (id < run.last) this.insertRuns([{ first: id + 1, last: run.last, room: run.room, encoded: lines.slice(at + 1).join(LINE) }]);
   }
 
   saveRoom(name: string): void {
@@ -153,19 +150,19 @@ export class SqliteStore implements Store {
     return this.db.query("DELETE FROM bans WHERE lower(name) = ?").run(name.toLowerCase()).changes;
   }
 
-  /** Stores the whole log and removes it, so the file alone holds everything. */
+  /** Records the whole log, so the next start has nothing to catch up on. */
   close(): void {
     this.applier?.close();
     this.messageLog?.close();
-    applyLog(this.db, this.insertRuns, this.db.filename, { remove: true });
+    applyLog(this.db, this.db.filename);
     this.db.close();
     releaseHistory(this.db.filename);
   }
 
   private startLog(): MessageLog {
     this.db.run(`PRAGMA wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
-    this.applier = new LogApplier(this.db.filename);
-    return new MessageLog(this.db.filename, this.logFileBytes);
+    const applier = (this.applier = new LogApplier(this.db.filename));
+    return new MessageLog(this.db.filename, this.logFileBytes, (file) => applier.started(file));
   }
 
   private cached(room: string): RecentMessages {
@@ -181,9 +178,9 @@ export class SqliteStore implements Store {
   /** The room's newest `capacity` stored messages, oldest first, read run by run from the newest. */
   private newestStored(room: string): { id: number; encoded: string }[] {
     const newest: { id: number; encoded: string }[] = [];
-    for (const run of this.statements.newestRuns.iterate(room) as IterableIterator<{ first: number; encoded: string }>) {
-      const lines = run.encoded.split(LINE);
-      for (let i = lines.length - 1; i >= 0 && newest.length < this.capacity; i--) newest.push({ id: run.first + i, encoded: lines[i]! });
+    for (const run of this.statements.newestRuns.iterate(room) as IterableIterator<Run>) {
+      const messages = messagesOf(this.db.filename, run);
+      for (let i = messages.length - 1; i >= 0 && newest.length < this.capacity; i--) newest.push(messages[i]!);
       if (newest.length >= this.capacity) break;
     }
     return newest.reverse();
