@@ -1,6 +1,7 @@
 // The log applier's thread (started by ./log-applier.ts): on a timer, records where the messages the
 // message log gained since the last time lie.
 import { Database } from "bun:sqlite";
+import { statSync } from "node:fs";
 import { setPriority } from "node:os";
 import { log } from "../log.ts";
 import { OPEN_BUSY_TIMEOUT_MS, type ApplierRequest } from "./log-applier.ts";
@@ -21,6 +22,8 @@ let db: Database | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
 /** The log's files from the one recording stopped in, oldest first. */
 let files: string[] = [];
+/** The newest file's size when all of it was recorded: a tick that finds it unchanged has nothing to do. */
+let recorded = { file: "", size: -1 };
 let lastFailure = "";
 
 self.onmessage = (event: MessageEvent<ApplierRequest>) => {
@@ -44,8 +47,11 @@ self.onmessage = (event: MessageEvent<ApplierRequest>) => {
 
 function apply(db: Database, path: string): void {
   try {
+    const newest = { file: files.at(-1) ?? "", size: sizeOf(files.at(-1)) };
+    if (newest.file === recorded.file && newest.size === recorded.size) return;
     const stoppedIn = applyLog(db, path, files);
     files = files.filter((file) => firstIdOf(file) >= stoppedIn);
+    recorded = newest;
     lastFailure = "";
   } catch (failure) {
     const reason = (failure as Error).message;
@@ -53,4 +59,8 @@ function apply(db: Database, path: string): void {
     if (reason !== lastFailure) log.warn(`the message log could not be recorded yet (${reason}); it is retried`);
     lastFailure = reason;
   }
+}
+
+function sizeOf(file: string | undefined): number {
+  return file === undefined ? -1 : (statSync(file, { throwIfNoEntry: false })?.size ?? -1);
 }
