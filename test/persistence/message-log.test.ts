@@ -41,20 +41,27 @@ test("a log left behind is recorded at the next open, once, skipping what the da
   const store = openSqliteStore(path, 10);
   store.appendMessages([{ room: "lobby", id: 1, encoded: "m1" }]);
   store.close();
-  // As a killed server leaves it: id 1 again (stored already), a stray line, NUL bytes from a power
-  // loss (the rest of that run cannot be numbered), and a last line cut short.
+  // As a killed server leaves it: id 1 again (recorded already), a stray line, NUL bytes from a power
+  // loss (the rest of that run cannot be numbered), a last line cut short; and, as only damage leaves
+  // them, ids that continue right after NUL bytes and an id that goes back.
   writeFileSync(`${path}-messages-2`, "a stray line\nlobby 1\nm1\nm2\ndev 3\nd3\n");
   writeFileSync(`${path}-messages-4`, "lobby 4\nm4\nm5\n\0\0\0\0\nlost\nlobby 7\nm7\nm8-cut-sh");
+  writeFileSync(`${path}-messages-9`, "lobby 9\nm9\n\0\0\nlobby 10\nm10\nm11\nlobby 10\nm10 again\nlobby 12\nm12\n");
+  const lobby = ["m1", "m2", "m4", "m5", "m7", "m9", "m10", "m11", "m12"];
   const reopened = openSqliteStore(path, 10);
-  expect(reopened.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m4", "m5", "m7"]);
+  expect(reopened.recentMessages("lobby", 10)).toEqual(lobby);
   expect(reopened.recentMessages("dev", 10)).toEqual(["d3"]);
-  expect(reopened.lastMessageId()).toBe(7);
+  expect(reopened.lastMessageId()).toBe(12);
   reopened.close();
-  expect(storedIds(path)).toEqual([1, 2, 3, 4, 5, 7]);
+  const ids = [1, 2, 3, 4, 5, 7, 9, 10, 11, 12];
+  expect(storedIds(path)).toEqual(ids);
+  // Read back from the runs alone (no cache), each run holds exactly its own messages.
   const again = openSqliteStore(path, 10);
-  expect(again.recentMessages("lobby", 10)).toEqual(["m1", "m2", "m4", "m5", "m7"]);
+  expect(again.recentMessages("lobby", 10)).toEqual(lobby);
+  expect(again.deleteMessage(12)).toBe("lobby");
+  expect(again.recentMessages("lobby", 10)).toEqual(lobby.slice(0, -1));
   again.close();
-  expect(storedIds(path)).toEqual([1, 2, 3, 4, 5, 7]);
+  expect(storedIds(path)).toEqual(ids);
 });
 
 test("past its size the log moves to a new file, and the applier records every file, the newest included", async () => {

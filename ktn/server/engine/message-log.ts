@@ -272,20 +272,28 @@ export const RUN_BYTES = 64 * 1024;
 
 /**
  * The runs a log file's bytes from `offset` hold of messages newer than `stored`: consecutive ids of one
- * room, RUN_BYTES at most. An id that does not grow (only a damaged file holds one) is skipped.
+ * room, RUN_BYTES at most, with nothing between their lines but run lines, so that reading a run's bytes
+ * meets exactly its messages. An id that does not grow (only a damaged file holds one) is skipped.
  */
 function runsIn(data: Buffer, offset: number, file: string, from: RunState | null, stored: number): LoggedRun[] {
   const runs: LoggedRun[] = [];
   const fileId = firstIdOf(file);
   let run: LoggedRun | null = null;
   let newest = stored;
+  let previousEnd = -1;
   scanLog(data, from, (room, id, start, end) => {
-    if (id <= newest) return;
+    if (id <= newest) {
+      run = null;
+      return;
+    }
     newest = id;
-    if (run !== null && run.room === room && run.last + 1 === id && offset + end - run.at <= RUN_BYTES) {
-      run.last = id;
-      run.bytes = offset + end - run.at;
+    // At most one line since the previous message (its run's line): skipped lines or NUL bytes start a new run.
+    const next = run !== null && run.room === room && run.last + 1 === id && data.lastIndexOf(NEWLINE, Math.max(0, start - 2)) <= previousEnd;
+    if (next && offset + end - run!.at <= RUN_BYTES) {
+      run!.last = id;
+      run!.bytes = offset + end - run!.at;
     } else runs.push((run = { first: id, last: id, room, file: fileId, at: offset + start, bytes: end - start }));
+    previousEnd = end;
   }, file);
   return runs;
 }

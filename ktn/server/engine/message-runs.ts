@@ -46,7 +46,7 @@ export function resumePoint(db: Database): { file: number; at: number; run: RunS
 }
 
 /** A run's lines as they lie on disk: its log file's bytes, or the row's own. */
-function linesOf(db: string, run: Run): Buffer {
+function bytesOf(db: string, run: Run): Buffer {
   return run.file === null ? Buffer.from(run.encoded) : readRange(logFile(db, run.file), run.at, run.bytes);
 }
 
@@ -61,7 +61,7 @@ function lineOf(run: Run, lines: Buffer, id: number): { start: number; end: numb
 
 /** The messages of a run that are still there, oldest first. */
 export function messagesOf(db: string, run: Run): { id: number; encoded: string }[] {
-  const lines = linesOf(db, run);
+  const lines = bytesOf(db, run);
   const messages: { id: number; encoded: string }[] = [];
   scanLog(lines, { room: run.room, next: run.first }, (_room, id, start, end) => {
     if (id <= run.last && !isErased(lines, start, end)) messages.push({ id, encoded: lines.toString("utf8", start, end) });
@@ -74,7 +74,7 @@ export function messagesOf(db: string, run: Run): { id: number; encoded: string 
  * emptied in a row of its own; every other line keeps its place. False when it is not there.
  */
 export function eraseMessage(db: Database, run: Run, id: number): boolean {
-  const lines = linesOf(db.filename, run);
+  const lines = bytesOf(db.filename, run);
   const line = lineOf(run, lines, id);
   if (line === null) return false;
   if (run.file !== null) eraseRange(logFile(db.filename, run.file), run.at + line.start, run.at + line.end);
