@@ -1,6 +1,6 @@
 // The message log: messages reach the history file by one append per turn and stay in the log; the
-// applier's thread records in the database where each run of them lies; a log left by a killed server
-// is recorded once at the next open.
+// database records where each run of them lies, a few times a second; a log left by a killed server is
+// recorded once at the next open.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +19,7 @@ async function within2s(done: () => boolean): Promise<boolean> {
   return done();
 }
 
-test("echoed messages are recorded within moments by the applier, in runs of at most RUN_BYTES that point at their very lines", async () => {
+test("echoed messages are recorded within moments, in runs of at most RUN_BYTES that point at their very lines", async () => {
   const path = join(dir, "applied.db");
   const server = await startTestServer({ store: openSqliteStore(path, 1000), limits: { floodRate: 0 } });
   const alice = await RawPeer.connect(server.port);
@@ -64,7 +64,7 @@ test("a log left behind is recorded at the next open, once, skipping what the da
   expect(storedIds(path)).toEqual(ids);
 });
 
-test("past its size the log moves to a new file, and the applier records every file, the newest included", async () => {
+test("past its size the log moves to a new file, and every file is recorded, the newest included", async () => {
   const path = join(dir, "rotated.db");
   const store = openSqliteStore(path, 1000, 1024);
   let id = 0;
@@ -96,9 +96,9 @@ test("a delete finds a message not recorded yet, and takes its bytes out of the 
   reopened.close();
 });
 
-test("after a delete, history still holds the room's messages in newer log files the applier has not reached", () => {
+test("after a delete, history still holds the room's messages in newer log files not recorded yet", () => {
   const path = join(dir, "delete-rotated.db");
-  // 1024-byte files: the 30 messages span several files, all appended before the applier's first tick.
+  // 1024-byte files: the 30 messages span several files, all appended before the first recording.
   const store = openSqliteStore(path, 1000, 1024);
   let id = 0;
   for (let batch = 0; batch < 3; batch++) store.appendMessages(Array.from({ length: 10 }, () => ({ room: "lobby", id: ++id, encoded: `m${id} ${"x".repeat(100)}` })));

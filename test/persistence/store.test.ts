@@ -4,7 +4,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OPEN_BUSY_TIMEOUT_MS } from "../../ktn/server/engine/log-applier.ts";
+import { OPEN_BUSY_TIMEOUT_MS } from "../../ktn/server/engine/checkpointer.ts";
 import { MIGRATIONS, openSqliteStore, SCHEMA_VERSION } from "../../ktn/server/engine/sqlite-store.ts";
 import { MemoryStore, type Store } from "../../ktn/server/engine/store.ts";
 
@@ -97,7 +97,7 @@ test("the SQLite store keeps every message on disk, beyond what it replays", () 
   for (let i = 0; i < 6; i++) store.appendMessages([{ room: "lobby", id: i + 1, encoded: `m${i}` }]);
   store.close();
   const db = new Database(path);
-  // The store's applier thread may still be closing its connection, and the last to close checkpoints under a lock.
+  // The store's checkpoint thread may still be closing its connection, and the last to close checkpoints under a lock.
   db.run(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
   expect((db.query("SELECT sum(last_id - first_id + 1) AS n FROM message_runs").get() as any).n).toBe(6);
   db.close();

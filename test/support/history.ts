@@ -2,7 +2,7 @@
 // connection and file reads, not through the store under test.
 import { Database } from "bun:sqlite";
 import { readFileSync } from "node:fs";
-import { OPEN_BUSY_TIMEOUT_MS } from "../../ktn/server/engine/log-applier.ts";
+import { OPEN_BUSY_TIMEOUT_MS } from "../../ktn/server/engine/checkpointer.ts";
 
 export interface StoredRun {
   first: number;
@@ -16,7 +16,7 @@ export interface StoredRun {
 /** The runs the database file holds, oldest first. */
 export function storedRuns(path: string): StoredRun[] {
   const db = new Database(path, { readonly: true });
-  // The store's applier thread may still be closing its connection, and the last to close checkpoints under a lock.
+  // The store's checkpoint thread may still be closing its connection, and the last to close checkpoints under a lock.
   db.run(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
   try {
     return db.query("SELECT first_id AS first, last_id AS last, room, file, at, bytes FROM message_runs ORDER BY first_id").all() as StoredRun[];

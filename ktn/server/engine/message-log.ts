@@ -1,14 +1,15 @@
 // The message log: how the history file keeps messages. A turn's messages go to disk in one append to a
 // plain file beside the database, and stay there: the database only records where each run of a room's
-// messages lies (./message-runs.ts), and a thread (./log-applier.ts) records it as the log grows.
+// messages lies (./message-runs.ts), from what each append reports it wrote.
 //
 // Why: for a one-message turn a SQLite commit costs the event loop 11.5 µs at the median and 57 µs
 // at p99 (six file locks and two WAL pages per commit); one write() of the turn's lines costs 1.7 and
 // 8 µs (bench/append-cost.ts). Once write() returns the lines are the kernel's, so a message whose echo
 // its author has seen survives the server being killed (-9 included), as a WAL commit with
 // `synchronous = NORMAL` does; power loss can take the last of either. And the log is written once:
-// copying every message into SQLite as well (through its WAL, then into the file) cost the thread 1.2 to
-// 2 µs a message, taken from the event loop on a 2-core machine (bench/store-cost.ts).
+// copying every message into SQLite as well (through its WAL, then into the file) cost 1.3 to 1.6 µs of
+// CPU a message, and even reading the log back to record its runs, on a thread, cost the event loop a
+// tenth of its throughput on a 2-core machine (bench/record-cost.ts and README).
 //
 // The log is a series of files beside the database, `<db>-messages-<first id>`: the event loop appends
 // to the newest and starts the next one past LOG_FILE_BYTES. A turn is written as runs: a line
@@ -16,9 +17,9 @@
 // with consecutive ids (JSON holds no raw newline, and no JSON text looks like a run's line). Those lines are the
 // very bytes the turn sends to its rooms, so the append builds nothing per message. A deleted message's
 // line is overwritten with spaces in place: its bytes are gone, and every other line keeps its place and id.
-// Ids only grow, so recording a message is idempotent: one whose id the database already has is
-// skipped. That lets the thread, a delete and a restart all record the same files, in any interleaving,
-// without losing or doubling a message.
+// What a killed server appended but had not recorded yet is found by scanning the log from just past the
+// newest recorded run (applyLog). Ids only grow, so recording a message is idempotent: one whose id the
+// database already has is skipped, and a start-up, a delete and a clean stop can all scan the same files.
 import type { Database } from "bun:sqlite";
 import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -100,28 +101,38 @@ export function logFile(db: string, first: number): string {
 /** The event loop's end of the log: appends whole turns, all of a turn's lines or none. */
 export class MessageLog {
   private fd: number | null = null;
+  /** The first id of the file being appended to: its name. */
+  private file = 0;
   private size = 0;
 
   constructor(
     private readonly db: string,
     private readonly fileBytes = LOG_FILE_BYTES,
-    /** Told each file the log starts, so the applier need not list the directory to find it. */
-    private readonly started: (file: string) => void = () => {},
   ) {}
 
-  append(batch: readonly RoomMessage[]): void {
-    const parts: Uint8Array[] = [];
-    for (let start = 0, end = 1; start < batch.length; start = end++) {
-      while (end < batch.length && batch[end]!.room === batch[start]!.room && batch[end]!.id === batch[end - 1]!.id + 1) end++;
-      parts.push(Buffer.from(`${batch[start]!.room} ${batch[start]!.id}\n`), linesOf(batch, start, end));
-    }
+  /** Appends a turn; returns where its runs now lie, for the database to record. */
+  append(batch: readonly RoomMessage[]): LoggedRun[] {
     const fd = this.fileFor(batch[0]!.id);
+    const parts: Uint8Array[] = [];
+    const runs: LoggedRun[] = [];
+    let at = this.size;
+    for (let start = 0, end = 1; start < batch.length; start = end++) {
+      const { room, id } = batch[start]!;
+      while (end < batch.length && batch[end]!.room === room && batch[end]!.id === batch[end - 1]!.id + 1) end++;
+      const header = Buffer.from(`${room} ${id}\n`);
+      const lines = linesOf(batch, start, end);
+      parts.push(header, lines);
+      // A run's bytes end before its last newline, as a scan of the file reports them.
+      runs.push({ first: id, last: batch[end - 1]!.id, room, file: this.file, at: at + header.length, bytes: lines.length - 1 });
+      at += header.length + lines.length;
+    }
     try {
       this.size += writeParts(fd, parts);
     } catch (failure) {
       this.abandonFile();
       throw failure;
     }
+    return runs;
   }
 
   close(): void {
@@ -134,8 +145,8 @@ export class MessageLog {
     this.close();
     // Truncating: a file of this name can only exist if its first turn was refused, so it holds nothing kept.
     this.fd = openSync(logFile(this.db, firstId), "w");
+    this.file = firstId;
     this.size = 0;
-    this.started(logFile(this.db, firstId));
     return this.fd;
   }
 
@@ -217,24 +228,14 @@ export function isErased(data: Uint8Array, start: number, end: number): boolean 
   return start === end || data[start] === SPACE;
 }
 
-/**
- * Reused by readComplete for reads that fit: the thread reads a tick's worth of the log every 20 ms, and a
- * fresh buffer each time costs its page faults again (0.05 to 0.16 µs a message, against 0.01).
- */
-const SCRATCH_BYTES = 2 * 1024 * 1024;
-let scratch: Buffer | null = null;
-
-/**
- * The bytes of `file` from `from` to its last complete line; a line still being written is left for
- * later. They are good until the next call.
- */
+/** The bytes of `file` from `from` to its last complete line; a line still being written is left for later. */
 export function readComplete(file: string, from: number): Buffer {
-  const data = readRange(file, from, Infinity, (size) => (size <= SCRATCH_BYTES ? (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(size)));
+  const data = readRange(file, from, Infinity);
   return data.subarray(0, data.lastIndexOf(NEWLINE) + 1);
 }
 
-/** Up to `length` bytes of `file` from `from`, read into a buffer of `room`'s; none when the file is gone. */
-export function readRange(file: string, from: number, length: number, room: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size)): Buffer {
+/** Up to `length` bytes of `file` from `from`; none when the file is gone. */
+export function readRange(file: string, from: number, length: number): Buffer {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -244,7 +245,7 @@ export function readRange(file: string, from: number, length: number, room: (siz
   }
   try {
     const size = Math.max(0, Math.min(length, fstatSync(fd).size - from));
-    const data = room(size);
+    const data = Buffer.allocUnsafe(size);
     let read = 0;
     while (read < size) {
       const got = readSync(fd, data, read, size - read, from + read);
@@ -300,24 +301,20 @@ function runsIn(data: Buffer, offset: number, file: string, from: RunState | nul
 
 /**
  * Records in the database where the log's messages it lacks lie, in one transaction that also decides
- * which those are: from where it stopped last, through `files` (the log's, oldest first). Returns the
- * first id of the file it stopped in, so a caller that keeps its own list can drop the files before it.
+ * which those are: from just past the newest recorded run, through every later file.
  */
-export function applyLog(db: Database, path: string, files: readonly string[] = logFiles(path)): number {
-  return db.transaction(() => {
+export function applyLog(db: Database, path: string): void {
+  db.transaction(() => {
     let stored = lastStoredId(db);
     const from = resumePoint(db);
-    let last = from?.file ?? 0;
-    for (const file of files) {
+    for (const file of logFiles(path)) {
       const fileId = firstIdOf(file);
-      if (fileId < last) continue;
+      if (from !== null && fileId < from.file) continue;
       const resumes = from !== null && fileId === from.file;
       const offset = resumes ? from.at : 0;
       const runs = runsIn(readComplete(file, offset), offset, file, resumes ? from.run : null, stored);
       insertRuns(db, runs);
       stored = runs.at(-1)?.last ?? stored;
-      last = fileId;
     }
-    return last;
   }).immediate();
 }

@@ -1,9 +1,11 @@
 // The SQLite store: everything the server keeps, on disk through bun:sqlite, surviving restarts and crashes.
 import { Database } from "bun:sqlite";
-import { LogApplier, OPEN_BUSY_TIMEOUT_MS, WAL_BOUND_PAGES, WRITE_BUSY_TIMEOUT_MS } from "./log-applier.ts";
+import { log } from "../log.ts";
+import { Checkpointer, OPEN_BUSY_TIMEOUT_MS, WAL_BOUND_PAGES, WRITE_BUSY_TIMEOUT_MS } from "./checkpointer.ts";
 import { applyLog, claimHistory, LOG_FILE_BYTES, MessageLog, releaseHistory } from "./message-log.ts";
 import { eraseMessage, lastStoredId, messagesOf, type Run } from "./message-runs.ts";
 import { LOBBY, MemoryStore, RecentMessages, type Ban, type RoomMessage, type Store } from "./store.ts";
+import { RECORD_EVERY_MS, UnrecordedRuns } from "./unrecorded-runs.ts";
 
 export class StoreOpenError extends Error {}
 
@@ -49,18 +51,22 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Every write is on disk before it returns, so a message is kept before anyone sees it: messages go to
- * the message log, in one append per batch, and stay there; the database records where they lie
- * (./message-log.ts); everything else is committed to the database. Each room's newest messages are
- * also kept in memory once read, so a login or join reads no disk. That cache is also why reads need
- * not wait for the log: a room's cache is loaded before its first message is logged and only dropped
- * after a delete has recorded the whole log, so every logged message not yet recorded is in its room's cache.
+ * the message log, in one append per batch, and stay there; the database records where they lie, a few
+ * times a second (./message-log.ts, ./unrecorded-runs.ts); everything else is committed to the database.
+ * Each room's newest messages are also kept in memory once read, so a login or join reads no disk. That
+ * cache is also why reads need not wait for the recording: a room's cache is loaded before its first
+ * message is logged and only dropped after a delete has recorded the whole log, so every logged message
+ * not yet recorded is in its room's cache.
  */
 export class SqliteStore implements Store {
   private readonly recent = new Map<string, RecentMessages>();
   private readonly statements;
   /** Opened with the first messages: a store that only reads or keeps accounts needs no log or thread. */
   private messageLog: MessageLog | null = null;
-  private applier: LogApplier | null = null;
+  private checkpointer: Checkpointer | null = null;
+  private readonly unrecorded = new UnrecordedRuns();
+  private recordTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastRecordFailure = "";
   /** The newest id logged: the database may not have it yet. */
   private lastLogged = 0;
 
@@ -88,7 +94,8 @@ export class SqliteStore implements Store {
   appendMessages(batch: readonly RoomMessage[]): void {
     // Load the caches before the append, or messages the applier stores meanwhile would be read back and kept twice.
     const caches = batch.map((entry) => this.cached(entry.room));
-    (this.messageLog ??= this.startLog()).append(batch);
+    this.unrecorded.add((this.messageLog ??= this.startLog()).append(batch));
+    this.recordSoon();
     this.lastLogged = batch.at(-1)!.id;
     for (let i = 0; i < batch.length; i++) caches[i]!.push(batch[i]!);
   }
@@ -99,7 +106,7 @@ export class SqliteStore implements Store {
 
   deleteMessage(id: number): string | null {
     // The message may not be recorded yet, and the room's cache is dropped below: a reload must find every message.
-    applyLog(this.db, this.db.filename);
+    this.recordAll();
     const room = this.db.transaction(() => {
       const run = this.statements.runFrom.get(id) as Run | null;
       if (!run || run.last < id || !eraseMessage(this.db, run, id)) return null;
@@ -152,17 +159,53 @@ export class SqliteStore implements Store {
 
   /** Records the whole log, so the next start has nothing to catch up on. */
   close(): void {
-    this.applier?.close();
+    if (this.recordTimer) clearTimeout(this.recordTimer);
+    this.checkpointer?.close();
     this.messageLog?.close();
-    applyLog(this.db, this.db.filename);
+    try {
+      this.recordAll();
+    } catch (failure) {
+      log.warn(`the message log's newest runs were not recorded (${(failure as Error).message}); the next start records them`);
+    }
     this.db.close();
     releaseHistory(this.db.filename);
   }
 
   private startLog(): MessageLog {
     this.db.run(`PRAGMA wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
-    const applier = (this.applier = new LogApplier(this.db.filename));
-    return new MessageLog(this.db.filename, this.logFileBytes, (file) => applier.started(file));
+    this.checkpointer = new Checkpointer(this.db.filename);
+    return new MessageLog(this.db.filename, this.logFileBytes);
+  }
+
+  private recordSoon(): void {
+    if (this.recordTimer !== null) return;
+    this.recordTimer = setTimeout(() => this.recordUnrecorded(), RECORD_EVERY_MS);
+    // The log already holds everything: a pending recording never keeps the process alive.
+    this.recordTimer.unref();
+  }
+
+  /** The timer's recording never waits for a lock another program holds: it tries again later instead. */
+  private recordUnrecorded(): void {
+    this.recordTimer = null;
+    this.db.run("PRAGMA busy_timeout = 0");
+    try {
+      this.unrecorded.record(this.db, this.db.filename);
+      this.lastRecordFailure = "";
+    } catch (failure) {
+      const reason = (failure as Error).message;
+      // Said once, not ten times a second.
+      if (reason !== this.lastRecordFailure) log.warn(`the message log's newest runs could not be recorded yet (${reason}); retrying`);
+      this.lastRecordFailure = reason;
+    } finally {
+      this.db.run(`PRAGMA busy_timeout = ${WRITE_BUSY_TIMEOUT_MS}`);
+      if (this.unrecorded.waiting) this.recordSoon();
+    }
+  }
+
+  /** Records every run the log holds: what the appends reported, then whatever a scan finds past it. */
+  private recordAll(): void {
+    this.unrecorded.record(this.db, this.db.filename);
+    applyLog(this.db, this.db.filename);
   }
 
   private cached(room: string): RecentMessages {
