@@ -5,7 +5,7 @@
 import type { Database } from "bun:sqlite";
 import { eraseRange, isErased, logFile, readRange, scanLog, type RunState } from "./message-log.ts";
 
-/** A run as the log applier records it: messages first to last of `room`, in `bytes` bytes at `at` of log file `file` (its first id). */
+/** A run as the log holds it: messages first to last of `room`, in `bytes` bytes at `at` of log file `file` (named by its first id). */
 export interface LoggedRun {
   first: number;
   last: number;

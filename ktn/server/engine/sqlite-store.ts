@@ -92,7 +92,7 @@ export class SqliteStore implements Store {
   }
 
   appendMessages(batch: readonly RoomMessage[]): void {
-    // Load the caches before the append, or messages the applier stores meanwhile would be read back and kept twice.
+    // Load the caches before the append, or messages recorded meanwhile would be read back and kept twice.
     const caches = batch.map((entry) => this.cached(entry.room));
     this.unrecorded.add((this.messageLog ??= this.startLog()).append(batch));
     this.recordSoon();
