@@ -3,15 +3,10 @@
 import { Database } from "bun:sqlite";
 import { readFileSync } from "node:fs";
 import { OPEN_BUSY_TIMEOUT_MS } from "../../ktn/server/engine/checkpointer.ts";
+import type { LoggedRun } from "../../ktn/server/engine/message-runs.ts";
 
-export interface StoredRun {
-  first: number;
-  last: number;
-  room: string;
-  file: number;
-  at: number;
-  bytes: number;
-}
+/** A run as the database file holds it, for runs recorded from the log. */
+export type StoredRun = LoggedRun;
 
 /** The runs the database file holds, oldest first. */
 export function storedRuns(path: string): StoredRun[] {
