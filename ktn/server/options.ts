@@ -46,7 +46,7 @@ export function serverUsage(): string {
     ["--port P", "TCP port (default 9998; 0 picks a free one)"],
     ["--http-port N", `HTTP port of the web client (default ${DEFAULT_HTTP_PORT}, skipped with a warning when taken; 0 picks a free one; off: none)`],
     ["--log-level L", "debug, info, warn, error or silent (default info)"],
-    ["--db PATH", `SQLite file that keeps history, rooms, accounts and bans (default ${DEFAULT_DB}; :memory: keeps nothing)`],
+    ["--db PATH", `SQLite file that keeps history, rooms, accounts and bans, with the messages in PATH-messages-* files beside it (default ${DEFAULT_DB}; :memory: keeps nothing)`],
     ["--op NAME", "make a registered name a moderator (repeat for more)"],
     ["--tls-cert FILE", "PEM certificate: serve TLS instead of plain TCP (needs --tls-key)"],
     ["--tls-key FILE", "PEM private key for --tls-cert"],
