@@ -1,6 +1,6 @@
 // Moderators: declared per command, checked in one place; kick, ban, unban, delete, op and deop.
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { error, expectResponse, info, useServer } from "../support/conformance.ts";
@@ -163,7 +163,7 @@ test("op makes a registered user a moderator and deop takes it away", async () =
   expect((await mod.next()).content).toBe("mod is a moderator by the server's --op flag; restart without it instead.");
 });
 
-test("a deleted newest message's id is never given to another message, even after a restart", async () => {
+test("a deleted newest message's id is never given to another message, even after a restart, and its text is gone from the disk", async () => {
   const db = join(dir, "ids.db");
   const first = await spawnServer(["--db", db]);
   const author = await RawPeer.connect(first.port);
@@ -181,6 +181,9 @@ test("a deleted newest message's id is never given to another message, even afte
   mod.send({ request: "delete", content: newest.id });
   expect((await mod.next()).content).toBe(`Message ${newest.id} was deleted by mod.`);
   await second.signal("SIGTERM");
+  const stored = readdirSync(dir).filter((name) => name.startsWith("ids.db")).map((name) => readFileSync(join(dir, name)).toString("latin1")).join("");
+  expect(stored).toContain('"first"');
+  expect(stored).not.toContain('"newest"');
   const third = await spawnServer(["--db", db]);
   const later = await RawPeer.connect(third.port);
   await later.login("later");
