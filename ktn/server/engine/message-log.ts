@@ -24,10 +24,10 @@ import type { Database } from "bun:sqlite";
 import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, writevSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { log } from "../log.ts";
-import { insertRuns, lastStoredId, resumePoint, type LoggedRun } from "./message-runs.ts";
+import { insertRuns, joinRun, lastStoredId, resumePoint, type LoggedRun } from "./message-runs.ts";
 import type { RoomMessage } from "./store.ts";
 
-/** Past this size the event loop starts a new file, so applied ones can be removed. */
+/** Past this size the event loop starts a new file, so a scan of the log (after a kill) reads one bounded file at a time. */
 export const LOG_FILE_BYTES = 8 * 1024 * 1024;
 
 const NEWLINE = 10;
@@ -268,9 +268,6 @@ export function eraseRange(file: string, start: number, end: number): void {
   }
 }
 
-/** A run row's bytes at most: a cold history read or a delete reads a whole row. */
-export const RUN_BYTES = 64 * 1024;
-
 /**
  * The runs a log file's bytes from `offset` hold of messages newer than `stored`: consecutive ids of one
  * room, RUN_BYTES at most, with nothing between their lines but run lines, so that reading a run's bytes
@@ -288,12 +285,10 @@ function runsIn(data: Buffer, offset: number, file: string, from: RunState | nul
       return;
     }
     newest = id;
+    const message: LoggedRun = { first: id, last: id, room, file: fileId, at: offset + start, bytes: end - start };
     // At most one line since the previous message (its run's line): skipped lines or NUL bytes start a new run.
-    const next = run !== null && run.room === room && run.last + 1 === id && data.lastIndexOf(NEWLINE, Math.max(0, start - 2)) <= previousEnd;
-    if (next && offset + end - run!.at <= RUN_BYTES) {
-      run!.last = id;
-      run!.bytes = offset + end - run!.at;
-    } else runs.push((run = { first: id, last: id, room, file: fileId, at: offset + start, bytes: end - start }));
+    const adjacent = data.lastIndexOf(NEWLINE, Math.max(0, start - 2)) <= previousEnd;
+    if (!adjacent || !joinRun(run, message)) runs.push((run = message));
     previousEnd = end;
   }, file);
   return runs;

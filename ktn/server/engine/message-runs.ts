@@ -18,6 +18,22 @@ export interface LoggedRun {
 /** A row of message_runs: a logged run, or one stored before the log with its lines joined by newlines in `encoded`. */
 export type Run = Pick<LoggedRun, "first" | "last" | "room"> & ({ encoded: string; file: null } | (LoggedRun & { encoded: null }));
 
+/** A run row's bytes at most: a cold history read or a delete reads a whole row. */
+export const RUN_BYTES = 64 * 1024;
+
+/**
+ * Extends `last` by `run` when `run` goes on where `last` stopped (the same file and room, the next id)
+ * and both together stay within RUN_BYTES; true when it did. Only the caller knows that nothing but a
+ * run line lies between them in the log.
+ */
+export function joinRun(last: LoggedRun | null, run: LoggedRun): boolean {
+  if (last === null || last.file !== run.file || last.room !== run.room || last.last + 1 !== run.first) return false;
+  if (run.at + run.bytes - last.at > RUN_BYTES) return false;
+  last.last = run.last;
+  last.bytes = run.at + run.bytes - last.at;
+  return true;
+}
+
 /** Rows per INSERT statement: one statement for many rows costs far less than one per row. */
 const ROWS_PER_INSERT = 32;
 

@@ -6,8 +6,8 @@
 // W=32 on a 2-core machine, nice 19 or not (README, "Performance"); a commit every RECORD_EVERY_MS of a
 // few rows costs the event loop a few hundred microseconds a second.
 import type { Database } from "bun:sqlite";
-import { applyLog, RUN_BYTES } from "./message-log.ts";
-import { insertRuns, lastStoredId, type LoggedRun } from "./message-runs.ts";
+import { applyLog } from "./message-log.ts";
+import { insertRuns, joinRun, lastStoredId, type LoggedRun } from "./message-runs.ts";
 
 export const RECORD_EVERY_MS = 100;
 
@@ -24,16 +24,13 @@ export class UnrecordedRuns {
   }
 
   /**
-   * Takes an append's runs, in the log's order. A run that goes on where the last one stopped (the same
-   * file and room, the next id) joins it, up to RUN_BYTES: in the log only its run line lies between them.
+   * Takes an append's runs, in the log's order. A run that goes on where the last one stopped joins it
+   * (joinRun): appends follow each other in a file, so only its run line lies between them.
    */
   add(runs: readonly LoggedRun[]): void {
     for (const run of runs) {
-      const last = this.runs.at(-1);
-      if (last && last.file === run.file && last.room === run.room && last.last + 1 === run.first && run.at + run.bytes - last.at <= RUN_BYTES) {
-        last.last = run.last;
-        last.bytes = run.at + run.bytes - last.at;
-      } else if (this.overflowed || this.runs.length >= MAX_UNRECORDED) this.overflowed = true;
+      if (joinRun(this.runs.at(-1) ?? null, run)) continue;
+      if (this.overflowed || this.runs.length >= MAX_UNRECORDED) this.overflowed = true;
       else this.runs.push({ ...run });
     }
   }
