@@ -94,7 +94,7 @@ function prefixLines(prefix: string, body: string, width?: number): string[] {
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-const ESCAPE = /\x1b\[[0-9;]*m/y;
+const ESCAPE = /\x1b\[[0-9;]*m/g;
 
 /**
  * Splits one line into rows of at most `width` terminal columns, breaking after a space when one is
@@ -108,16 +108,11 @@ export function wrap(line: string, width: number, indent = ""): string[] {
   let row = "";
   let rowWidth = 0;
   let lastSpace = -1; // index in `row` just after the last space, a good place to break
-  let i = 0;
-  while (i < line.length) {
-    ESCAPE.lastIndex = i;
-    const escape = ESCAPE.exec(line);
-    if (escape) {
-      row += escape[0];
-      i += escape[0].length;
+  for (const { text: cluster, colour } of pieces(line)) {
+    if (colour) {
+      row += cluster;
       continue;
     }
-    const cluster = nextGrapheme(line, i);
     const clusterWidth = Bun.stringWidth(cluster);
     if (rowWidth + clusterWidth > width && rowWidth > indentWidth) {
       // Break at this space, or after the last one if the word it cuts is short, or else mid-word.
@@ -128,27 +123,28 @@ export function wrap(line: string, width: number, indent = ""): string[] {
       row = indent + carried;
       rowWidth = indentWidth + visibleWidth(carried);
       lastSpace = -1;
-      if (atSpace) {
-        i += 1;
-        continue;
-      }
+      if (atSpace) continue;
     }
     row += cluster;
     rowWidth += clusterWidth;
     if (cluster === " " && rowWidth > indentWidth) lastSpace = row.length;
-    i += cluster.length;
   }
   rows.push(row);
   return rows;
 }
 
-/** The grapheme cluster at `from`, looking at most 64 characters ahead (and never into a colour code). */
-function nextGrapheme(line: string, from: number): string {
-  let rest = line.slice(from, from + 64);
-  const escape = rest.indexOf("\x1b", 1);
-  if (escape > 0) rest = rest.slice(0, escape);
-  for (const { segment } of graphemes.segment(rest)) return segment;
-  return line[from]!;
+/**
+ * The line's colour codes and grapheme clusters, in order. The text between two codes is segmented
+ * once: a segmenter started at every character made wrapping a 120,000-character line take seconds.
+ */
+function* pieces(line: string): Generator<{ text: string; colour: boolean }> {
+  let from = 0;
+  for (const code of line.matchAll(ESCAPE)) {
+    for (const { segment } of graphemes.segment(line.slice(from, code.index))) yield { text: segment, colour: false };
+    yield { text: code[0], colour: true };
+    from = code.index + code[0].length;
+  }
+  for (const { segment } of graphemes.segment(line.slice(from))) yield { text: segment, colour: false };
 }
 
 /** Local HH:MM from an ISO string, epoch seconds or milliseconds; anything else as it came. */
