@@ -29,10 +29,6 @@ async function main(): Promise<number | null> {
     console.error(`Cannot start: ${(failure as Error).message}`);
     return 1;
   }
-  log.always(`ktn-chat listening on ${server.host}:${server.port} (connect with: bun client.ts 127.0.0.1 ${server.port})`);
-  if (server.web) log.always(`web client at ${server.web.url}`);
-  if (settings.cluster) log.always(`node of cluster '${settings.cluster.name}': history, rooms, accounts and presence are kept in Redis at ${settings.cluster.redisUrl}`);
-  else log.always(settings.db === ":memory:" ? "history is kept in memory only" : `history is kept in ${settings.db}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -42,6 +38,11 @@ async function main(): Promise<number | null> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // Only now say where we listen: whoever starts us may send SIGTERM the moment it reads that line.
+  log.always(`ktn-chat listening on ${server.host}:${server.port} (connect with: bun client.ts 127.0.0.1 ${server.port})`);
+  if (server.web) log.always(`web client at ${server.web.url}`);
+  if (settings.cluster) log.always(`node of cluster '${settings.cluster.name}': history, rooms, accounts and presence are kept in Redis at ${settings.cluster.redisUrl}`);
+  else log.always(settings.db === ":memory:" ? "history is kept in memory only" : `history is kept in ${settings.db}`);
   return null;
 }
 
