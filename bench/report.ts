@@ -148,13 +148,15 @@ function checkTargets(fanout: FanoutSummary[], login: AnyRow[], idle: AnyRow[]) 
 function smallRoomTargets(fanout: FanoutSummary[], add: (target: string, measured: string, met: boolean | null) => void): void {
   const file = find(fanout, "ktn", 10, 8, 32);
   const memory = find(fanout, "ktnmem", 10, 8, 32);
-  add("N=10 S=8 W=32, history file ≥ 0.9× redis deliveries/s", file ? `${fmtRatio(file.ratioToRedis)} (${fmtRate(file.deliveriesPerSec.median)}/s)` : "not run", file ? file.ratioToRedis >= 0.9 : null);
+  const raw = find(fanout, "raw", 10, 8, 32);
+  add("N=10 S=8 W=32, history file ≥ 0.9× redis deliveries/s", file ? `${fmtRatio(file.ratioToRedis)} (${fmtRate(file.deliveriesPerSec.median)}/s)${ceiling([memory, raw], (row) => fmtRatio(row.ratioToRedis))}` : "not run", file ? file.ratioToRedis >= 0.9 : null);
   const toMemory = file && memory ? file.deliveriesPerSec.median / memory.deliveriesPerSec.median : NaN;
   add("N=10 S=8 W=32, history file ≥ 0.9× ktn-chat --db :memory:", file && memory ? `${fmtRatio(toMemory)} (${fmtRate(file.deliveriesPerSec.median)}/s against ${fmtRate(memory.deliveriesPerSec.median)}/s)` : "not run", file && memory ? toMemory >= 0.9 : null);
   const latency = find(fanout, "ktn", 10, 1, 1);
   const redis = find(fanout, "redis", 10, 1, 1);
   const p99Ratio = latency && redis ? latency.p99Us / redis.p99Us : NaN;
-  add("N=10 S=1 W=1, history file: p99 ≤ 1.2× redis p99", latency && redis ? `${fmtRatio(p99Ratio)} (${fmtUs(latency.p99Us)} against ${fmtUs(redis.p99Us)})` : "not run", latency && redis ? p99Ratio <= 1.2 : null);
+  const others = [find(fanout, "ktnmem", 10, 1, 1), find(fanout, "raw", 10, 1, 1)];
+  add("N=10 S=1 W=1, history file: p99 ≤ 1.2× redis p99", latency && redis ? `${fmtRatio(p99Ratio)} (${fmtUs(latency.p99Us)} against ${fmtUs(redis.p99Us)})${ceiling(others, (row) => fmtRatio(row.p99Us / redis.p99Us))}` : "not run", latency && redis ? p99Ratio <= 1.2 : null);
   for (const [cell, before] of Object.entries(N1000_RATIO_BEFORE)) {
     const [s, w] = cell.split("x").map(Number);
     const now = find(fanout, "ktn", 1000, s!, w!);
@@ -164,6 +166,16 @@ function smallRoomTargets(fanout: FanoutSummary[], add: (target: string, measure
       now ? now.ratioToRedis >= WITHIN_NOISE * before : null,
     );
   }
+}
+
+/**
+ * The same figure for `--db :memory:` and the raw Bun baseline (no JSON, nothing kept), where they ran:
+ * a target the raw baseline misses on this machine, in this run, is beyond what the runtime gives.
+ */
+function ceiling(rows: (FanoutSummary | undefined)[], figure: (row: FanoutSummary) => string): string {
+  const label: Record<string, string> = { ktnmem: "--db :memory:", raw: "raw Bun baseline" };
+  const parts = rows.filter((row) => row !== undefined).map((row) => `${label[row.target]} ${figure(row)}`);
+  return parts.length > 0 ? `; in this run ${parts.join(", ")}` : "";
 }
 
 /** Issue 14: a node on Redis against a node on its own (both as users run them), and two nodes on one port. */

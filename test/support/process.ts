@@ -55,7 +55,9 @@ export async function spawnServer(args: string[] = [], cwd?: string): Promise<Se
   })();
   const deadline = Date.now() + 10_000;
   let match: RegExpMatchArray | null = null;
-  while (!(match = stderr.match(/listening on [^ ]+:(\d+)/)) && Date.now() < deadline && proc.exitCode === null) await Bun.sleep(20);
+  // The start-up lines end with where history is kept; until then the web address may be still unread.
+  const started = () => (/history is kept|node of cluster/.test(stderr) ? stderr.match(/listening on [^ ]+:(\d+)/) : null);
+  while (!(match = started()) && Date.now() < deadline && proc.exitCode === null) await Bun.sleep(20);
   if (!match) {
     proc.kill();
     throw new Error(`server did not start:\n${stderr}`);
