@@ -187,6 +187,8 @@ export interface CellResult {
   /** Largest count of any one receiver, for each kind of error. */
   worstReceiver: { lost: number; duplicated: number; outOfOrder: number };
   stray: number;
+  /** Bytes the senders' connections were sent (KTN's echo of every message; redis's replies, or what `sendersHear` listeners heard). */
+  senderBytes: number;
   genCpuSec: number;
   genCoreShare: number;
   genSaturated: boolean;
@@ -198,6 +200,9 @@ export class FanOut {
   private adapter: Adapter;
   private rx: Conn[] = [];
   private tx: Conn[] = [];
+  /** With `sendersHear`, each sender's subscription of its own (a publishing redis connection cannot subscribe). */
+  private txEars: Conn[] = [];
+  private senderBytes = 0;
   private n = 0;
   // per-cell state
   private cell = -1;
@@ -228,6 +233,8 @@ export class FanOut {
     proto: Proto,
     private readonly port: number,
     private readonly prefix: string,
+    /** Senders also hear every message, as KTN's authors do: for a target whose publishers hear nothing, the same bytes out. */
+    private readonly sendersHear = false,
   ) {
     this.adapter = ADAPTERS[proto];
   }
@@ -253,18 +260,24 @@ export class FanOut {
    */
   private async openSenders(cell: number, senders: number, timeoutSec: number): Promise<void> {
     const a = this.adapter;
-    const tx = await openAll(senders, 8, this.port, (i) => a.txHello(`${this.prefix}c${cell}s${i}`), a, () => {}, timeoutSec * 1000);
+    const heard = (_: Conn, chunk: Buffer) => void (this.senderBytes += chunk.length);
+    const tx = await openAll(senders, 8, this.port, (i) => a.txHello(`${this.prefix}c${cell}s${i}`), a, heard, timeoutSec * 1000);
     this.tx = tx.conns;
     if (tx.failed > 0) throw new Error(`${tx.failed} of ${senders} senders failed to log in`);
+    if (!this.sendersHear) return;
+    const ears = await openAll(senders, 8, this.port, (i) => a.rxHello(`${this.prefix}c${cell}e${i}`), a, heard, timeoutSec * 1000);
+    this.txEars = ears.conns;
+    if (ears.failed > 0) throw new Error(`${ears.failed} of ${senders} senders' subscriptions failed`);
   }
 
   private closeSenders(): void {
-    for (const c of this.tx) c.socket?.end();
+    for (const c of [...this.tx, ...this.txEars]) c.socket?.end();
     this.tx = [];
+    this.txEars = [];
   }
 
   close(): void {
-    for (const c of [...this.rx, ...this.tx]) c.socket?.end();
+    for (const c of [...this.rx, ...this.tx, ...this.txEars]) c.socket?.end();
   }
 
   async run(spec: CellSpec): Promise<CellResult> {
@@ -290,7 +303,7 @@ export class FanOut {
     this.nextSeq.fill(0);
     this.active.fill(0);
     this.out = new Array(this.S).fill("");
-    this.sent = this.completed = this.deliveries = this.stray = 0;
+    this.sent = this.completed = this.deliveries = this.stray = this.senderBytes = 0;
     this.hist.reset();
     this.maxMessages = spec.maxMessages;
     const cpu0 = cpuSeconds("self");
@@ -342,6 +355,7 @@ export class FanOut {
         outOfOrder,
         worstReceiver: worst,
         stray: this.stray,
+        senderBytes: this.senderBytes,
         genCpuSec,
         genCoreShare: genCpuSec / wall,
         genSaturated: genCpuSec / wall > 0.9,
@@ -574,7 +588,7 @@ export class IdleCrowd {
 // --- child-process mode: driven by bench/run.ts over IPC ---
 
 type Command =
-  | { op: "fanout-setup"; proto: Proto; port: number; receivers: number; prefix: string }
+  | { op: "fanout-setup"; proto: Proto; port: number; receivers: number; prefix: string; sendersHear: boolean }
   | ({ op: "cell" } & CellSpec)
   | { op: "login"; proto: Proto; port: number; k: number; seconds: number; prefix: string }
   | { op: "idle-grow"; proto: Proto; port: number; total: number; prefix: string; timeoutSec: number }
@@ -591,7 +605,7 @@ if (import.meta.main) {
       try {
         switch (command.op) {
           case "fanout-setup":
-            fan = new FanOut(command.proto, command.port, command.prefix);
+            fan = new FanOut(command.proto, command.port, command.prefix, command.sendersHear);
             return reply({ ok: true, ...(await fan.setup(command.receivers)) });
           case "cell":
             return reply({ ok: true, ...(await fan!.run(command)) });

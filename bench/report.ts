@@ -157,6 +157,13 @@ function smallRoomTargets(fanout: FanoutSummary[], add: (target: string, measure
   const p99Ratio = latency && redis ? latency.p99Us / redis.p99Us : NaN;
   const others = [find(fanout, "ktnmem", 10, 1, 1), find(fanout, "raw", 10, 1, 1)];
   add("N=10 S=1 W=1, history file: p99 ≤ 1.2× redis p99", latency && redis ? `${fmtRatio(p99Ratio)} (${fmtUs(latency.p99Us)} against ${fmtUs(redis.p99Us)})${ceiling(others, (row) => fmtRatio(row.p99Us / redis.p99Us))}` : "not run", latency && redis ? p99Ratio <= 1.2 : null);
+  // KTN sends each message to its author as well: against redis sending the same N + S copies.
+  for (const [s, w] of [[8, 32], [1, 1]] as const) {
+    const ktn = find(fanout, "ktn", 10, s, w);
+    const heard = find(fanout, "redisheard", 10, s, w);
+    const measured = ktn && heard ? `${fmtRatio(ktn.deliveriesPerSec.median / heard.deliveriesPerSec.median)} deliveries/s, p99 ${fmtRatio(ktn.p99Us / heard.p99Us)} (${fmtUs(ktn.p99Us)} against ${fmtUs(heard.p99Us)})` : "not run";
+    add(`N=10 S=${s} W=${w}, history file against redis with its senders subscribed too, the same N + S copies (no goal set)`, measured, null);
+  }
   for (const [cell, before] of Object.entries(N1000_RATIO_BEFORE)) {
     const [s, w] = cell.split("x").map(Number);
     const now = find(fanout, "ktn", 1000, s!, w!);
@@ -223,7 +230,7 @@ export function renderMarkdown(doc: AnyRow): string {
     `Generator: one Bun process holds the N receivers and the S senders (no extra hop for the window); a cell's S senders log in just before it and out after it, so a room holds exactly N + S users; ${doc.config.payloadBytes}-byte payloads; ${doc.config.reps} repetitions of ~${doc.config.secs}s per cell; median [min–max]. ` +
       `"gen" is the generator's share of one core; ⚠ marks cells where it saturated a core (> 90%) in any repetition, i.e. the figure may be the generator's limit, not the target's. ` +
       `ktn-chat runs as users run it, with its SQLite history file (a fresh temp file per run, deleted after), and beside it with \`--db :memory:\`; both with \`--flood-rate 0\`. ` +
-      `The cluster targets run one or two nodes (\`--redis\`, two sharing one port with \`--reuse-port\`, receivers spread across both by the kernel) on a redis-server of their own with appendonly on; their "server" CPU is the nodes and redis-server together. Baselines (redis, raw Bun, Python threads) are labelled; the ktn-chat server also echoes every message to its S senders (the protocol includes the author), which is not counted as a delivery.`,
+      `The cluster targets run one or two nodes (\`--redis\`, two sharing one port with \`--reuse-port\`, receivers spread across both by the kernel) on a redis-server of their own with appendonly on; their "server" CPU is the nodes and redis-server together. Baselines (redis, raw Bun, Python threads) are labelled; the ktn-chat server also echoes every message to its S senders (the protocol includes the author), which is not counted as a delivery; "redis pub/sub, senders subscribed too" gives each sender a subscription of its own, so redis sends the same N + S copies (not counted either).`,
   );
   lines.push("");
   if (doc.failures?.length) lines.push(`**Failures:** ${doc.failures.join("; ")}`, "");

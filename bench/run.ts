@@ -2,13 +2,14 @@
 //
 // Starts each target itself on a free 127.0.0.1 port — ktn-chat (server.ts) as users run it, with its
 // SQLite history file (a fresh temp file per run, deleted after), ktn-chat with `--db :memory:`,
-// redis-server pub/sub, the raw Bun re-broadcast baseline, the Python ThreadingTCPServer baseline, and
-// a cluster of one or two ktn-chat nodes (`--redis`, two on one port with `--reuse-port`) on a
+// redis-server pub/sub (and, in small rooms, redis with its senders subscribed too: KTN echoes each
+// message to its author, so a room of N receivers and S senders is sent N + S copies), the raw Bun
+// re-broadcast baseline, the Python ThreadingTCPServer baseline, and a cluster of one or two ktn-chat nodes (`--redis`, two on one port with `--reuse-port`) on a
 // redis-server of its own (appendonly) — drives it with bench/loadgen.ts in a child process, samples
 // the target's CPU and RSS from /proc/<pid> (for a cluster: its nodes and redis-server together), and writes bench/results/<date>.json and bench/results/latest.md. Ends only the
 // processes it started, by PID.
 //
-// Options: --quick, --reps R, --secs S (per fan-out/login cell), --targets ktn,ktnmem,redis,raw,python,cluster1,cluster2,
+// Options: --quick, --reps R, --secs S (per fan-out/login cell), --targets ktn,ktnmem,redis,redisheard,raw,python,cluster1,cluster2,
 //          --modes fanout,login,idle, --ns 10,100,1000, --idle 1000,5000,10000, --ks 4,32,
 //          --cells 1x1,1x32,8x1,8x32 (SxW), --out DIR, --ktn-args "…" (extra server.ts flags),
 //          --ktn-bun-args "…" (extra bun flags for the server, e.g. "--cpu-prof-md --cpu-prof-dir /tmp/prof").
@@ -37,7 +38,7 @@ const config = {
   quick,
   reps: Number(opt("reps", quick ? "1" : "3")),
   secs: Number(opt("secs", quick ? "0.6" : "2")),
-  targets: list("targets", "ktn,ktnmem,redis,raw,python,cluster1,cluster2") as TargetName[],
+  targets: list("targets", "ktn,ktnmem,redis,redisheard,raw,python,cluster1,cluster2") as TargetName[],
   modes: list("modes", "fanout,login,idle"),
   ns: list("ns", quick ? "10,1000" : "10,100,1000").map(Number),
   cells: list("cells", "1x1,1x32,8x1,8x32").map((c) => {
@@ -117,7 +118,7 @@ async function waitListening(port: number, proc: Subprocess, seconds = 15): Prom
 }
 
 // ---------- targets ----------
-type TargetName = "ktn" | "ktnmem" | "redis" | "raw" | "python" | "cluster1" | "cluster2";
+type TargetName = "ktn" | "ktnmem" | "redis" | "redisheard" | "raw" | "python" | "cluster1" | "cluster2";
 interface Cell {
   senders: number;
   window: number;
@@ -132,6 +133,8 @@ interface TargetSpec {
   nodes?: number;
   /** Fan-out cells by N, for targets that run only some (others run `config.cells` at every N). */
   cellsByN?: Record<number, readonly Cell[]>;
+  /** The generator gives each sender a subscription too, so the target sends every message to N + S, as KTN does. */
+  sendersHear?: boolean;
 }
 const ktnServer = (port: number, db: string) =>
   ["bun", ...config.ktnBunArgs, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", String(port), "--log-level", "warn", "--db", db, "--flood-rate", "0", "--http-port", "off", ...config.ktnArgs];
@@ -159,6 +162,15 @@ const TARGETS: Record<TargetName, TargetSpec> = {
     proto: "redis",
     baseline: true,
     cmd: (port) => ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxclients", "19000", "--loglevel", "warning", "--daemonize", "no"],
+  },
+  redisheard: {
+    label: "redis pub/sub, senders subscribed too (baseline)",
+    proto: "redis",
+    baseline: true,
+    cmd: (port) => TARGETS.redis.cmd!(port, ""),
+    // Small rooms only: that is where the S extra recipients weigh (N + S against N).
+    cellsByN: { 10: config.cells },
+    sendersHear: true,
   },
   raw: {
     label: "raw Bun (baseline)",
@@ -342,7 +354,7 @@ async function runFanout(name: TargetName, n: number): Promise<void> {
   const gen = new Generator();
   try {
     const setup = await gen.ask<{ failed: number; setupSec: number }>(
-      { op: "fanout-setup", proto: TARGETS[name].proto, port: target.port, receivers: n, prefix: `b${n}` },
+      { op: "fanout-setup", proto: TARGETS[name].proto, port: target.port, receivers: n, prefix: `b${n}`, sendersHear: TARGETS[name].sendersHear ?? false },
       240,
     );
     say(`${name} N=${n}: ${n} receivers logged in in ${setup.setupSec.toFixed(1)}s (${setup.failed} failed)`);
@@ -490,8 +502,9 @@ async function main(): Promise<void> {
   };
   if (config.modes.includes("fanout"))
     for (const n of config.ns) for (const name of config.targets) if (cellsFor(name, n).length) await attempt(`fanout ${name} N=${n}`, () => runFanout(name, n));
-  // Logins and idle connections are measured on single processes; the cluster's goals are fan-out and latency.
-  const single = config.targets.filter((name) => !TARGETS[name].nodes);
+  // Logins and idle connections are measured on single processes; the cluster's goals are fan-out and
+  // latency, and redis with its senders subscribed differs from redis only in a fan-out.
+  const single = config.targets.filter((name) => !TARGETS[name].nodes && !TARGETS[name].sendersHear);
   if (config.modes.includes("login")) for (const name of single) await attempt(`login ${name}`, () => runLogin(name));
   if (config.modes.includes("idle")) for (const name of single) await attempt(`idle ${name}`, () => runIdle(name));
 

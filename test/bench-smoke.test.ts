@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { FanOut, loginRate } from "../bench/loadgen.ts";
 import type { RunningServer } from "../ktn/server/listener.ts";
 import { startTestServer } from "./support/wire.ts";
+import { startRedis } from "./support/redis.ts";
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -28,6 +29,34 @@ test("a small fan-out is delivered to every receiver once and in order", async (
     }
   } finally {
     fan.close();
+  }
+});
+
+test("a KTN sender hears every message (its echo); a redis sender does only when given a subscription of its own", async () => {
+  const redis = await startRedis();
+  const cell = { cell: 1, senders: 2, window: 2, seconds: 0.3, maxMessages: 200, drainSeconds: 5 };
+  // Each copy of a message carries its 100-byte payload, whatever the protocol wraps around it.
+  const copies = (result: { senderBytes: number }) => Math.floor(result.senderBytes / 100);
+  try {
+    const heard: Record<string, { sent: number; copies: number }> = {};
+    for (const [name, fan] of [
+      ["ktn", new FanOut("ktn", server.port, "hear")],
+      ["redis", new FanOut("redis", redis.port, "plain")],
+      ["redis, senders subscribed", new FanOut("redis", redis.port, "heard", true)],
+    ] as const) {
+      expect((await fan.setup(3, 10)).failed).toBe(0);
+      const result = await fan.run(cell);
+      fan.close();
+      expect([result.lost, result.duplicated, result.outOfOrder, result.stray]).toEqual([0, 0, 0, 0]);
+      heard[name] = { sent: result.messagesSent, copies: copies(result) };
+    }
+    // Every sender hears every message: S copies of each.
+    expect(heard.ktn!.copies).toBeGreaterThanOrEqual(2 * heard.ktn!.sent);
+    expect(heard["redis, senders subscribed"]!.copies).toBeGreaterThanOrEqual(2 * heard["redis, senders subscribed"]!.sent);
+    // A plain redis publisher is only told how many received it: a few bytes a message.
+    expect(heard.redis!.copies).toBeLessThan(heard.redis!.sent);
+  } finally {
+    await redis.dispose();
   }
 });
 
