@@ -29,7 +29,6 @@ export class RedisLink {
   private channel: string | null = null;
   private listener: ((message: string) => void) | null = null;
   private readonly reconnected: (() => void)[] = [];
-  private readonly shas = new Map<string, string>();
   private closing = false;
   /** The subscriber has been connected before: its next connect is a reconnect. */
   private subscribedOnce = false;
@@ -74,20 +73,13 @@ export class RedisLink {
     }
   }
 
-  /** Runs a Lua script by its SHA, loading it first when Redis does not know it (a first call, a restarted Redis). */
-  async script(source: string, args: (string | number)[]): Promise<any> {
-    let sha = this.shas.get(source);
-    if (sha === undefined) {
-      sha = String(await this.call("SCRIPT", ["LOAD", source]));
-      this.shas.set(source, sha);
-    }
-    try {
-      return await this.call("EVALSHA", [sha, 0, ...args]);
-    } catch (failure) {
-      if (!String((failure as Error).message).includes("NOSCRIPT")) throw failure;
-      this.shas.delete(source);
-      return this.script(source, args);
-    }
+  /**
+   * Runs a Lua script. Sent whole each time (EVAL), not by its SHA: a call that had to load the script
+   * first, or to load it again after Redis forgot it, would be overtaken by later calls, and the order
+   * the calls run in is the order of a room's messages. Redis keeps the compiled script either way.
+   */
+  script(source: string, args: (string | number)[]): Promise<any> {
+    return this.call("EVAL", [source, 0, ...args]);
   }
 
   /** Subscribes to the one channel of the cluster; kept across reconnects, exactly once. */
