@@ -116,6 +116,20 @@ test("flood control, the frame limit and the login deadline hold on a cluster no
   strict.kill();
 });
 
+/** Responses until `count` messages and the notice have come, bounded in count and in time (10 s). */
+async function messagesAndLeave(peer: RawPeer, count: number, notice: string): Promise<any[]> {
+  const heard: any[] = [];
+  const deadline = Date.now() + 10_000;
+  let messages = 0, noticed = false;
+  for (let i = 0; i < count + 20 && (messages < count || !noticed); i++) {
+    const response = await peer.next(Math.max(1, deadline - Date.now()));
+    heard.push(response);
+    if (response.response === "message") messages++;
+    else if (response.content === notice) noticed = true;
+  }
+  return heard;
+}
+
 test("a client that stops reading is dropped by its node once its queue passes the limit; nobody else on any node loses a message", async () => {
   const [, b] = cluster.nodes;
   const strict = await cluster.addNode(["--max-queue", "262144"]);
@@ -135,9 +149,10 @@ test("a client that stops reading is dropped by its node once its queue passes t
     }
     expect(strict.log()).toContain("(sleeper) dropped: more than 262144 bytes unread");
     for (const peer of [neighbour, loud]) {
-      const heard = await peer.take(sent + 1, 10_000);
+      const heard = await messagesAndLeave(peer, sent, "sleeper left the chat.");
       expect(heard.filter((r) => r.response === "message").map((r) => Number(r.content.split(" ")[0]))).toEqual(Array.from({ length: sent }, (_, i) => i));
-      expect(heard.filter((r) => r.response === "info").map((r) => r.content)).toEqual(["sleeper left the chat."]);
+      // A join notice from another node may still be on its way under load; any other notice is wrong.
+      expect(heard.filter((r) => r.response !== "message" && !/ joined the chat\.$/.test(r.content)).map((r) => r.content)).toEqual(["sleeper left the chat."]);
     }
     for (const peer of [neighbour, loud]) peer.close();
   } finally {

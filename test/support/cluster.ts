@@ -68,10 +68,14 @@ export async function until(peer: RawPeer, matches: (response: any) => boolean, 
   throw new Error("no matching response among 1000");
 }
 
-/** Lets the notices of the logins just made arrive on every node, then takes them, so a test starts from quiet peers. */
+/**
+ * Lets the notices of the logins just made arrive on every node, then takes them, so a test starts from
+ * quiet peers. A notice from another node comes through Redis: on a loaded machine it can take more than
+ * a moment, so a peer counts as quiet only after 100 ms without one.
+ */
 export async function quiet(peers: RawPeer[]): Promise<void> {
   await Bun.sleep(100);
-  for (const peer of peers) await peer.drain();
+  for (const peer of peers) await peer.drain(100);
 }
 
 /** Closes the peers and gives their nodes a moment to give the names back, so the next test starts from an empty chat. */

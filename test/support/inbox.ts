@@ -36,9 +36,9 @@ export abstract class Inbox {
     return this.arrivals === before && this.responses.length === 0;
   }
 
-  /** Takes every response that arrives until the peer has been quiet for a moment (notices a test does not check). */
-  async drain(): Promise<void> {
-    for (let i = 0; i < 50 && !(await this.silentFor(30)); i++) await this.take(1);
+  /** Takes every response that arrives until the peer has been quiet for `quietMs` (notices a test does not check). */
+  async drain(quietMs = 30): Promise<void> {
+    for (let i = 0; i < 50 && !(await this.silentFor(quietMs)); i++) await this.take(1);
   }
 
   /** Waits until the server closes the connection; fails after `timeoutMs`. */
