@@ -208,15 +208,14 @@ export function scanLog(data: Buffer, run: RunState | null, visit: LineVisitor, 
   for (let start = 0; start < data.length; ) {
     let end = data.indexOf(NEWLINE, start);
     if (end < 0) end = data.length;
+    // A message is a JSON object: only a line that is not one is read as text, to see if it starts a run.
+    const header = data[start] === OPEN_BRACE ? null : RUN_HEADER.exec(data.toString("latin1", start, end));
     if (nul >= 0 && nul < end) {
       log.warn(`${source}: skipped a line with NUL bytes; the run it was in ends there`);
       run = null;
       nul = data.indexOf(NUL, end);
-    } else if (data[start] !== OPEN_BRACE && RUN_HEADER.test(data.toString("latin1", start, end))) {
-      // A message is a JSON object: only a line that is not one is read as text, to see if it starts a run.
-      const [, room, first] = RUN_HEADER.exec(data.toString("latin1", start, end))!;
-      run = { room: room!, next: Number(first) };
-    } else if (run !== null) visit(run.room, run.next++, start, end);
+    } else if (header) run = { room: header[1]!, next: Number(header[2]) };
+    else if (run !== null) visit(run.room, run.next++, start, end);
     else log.warn(`${source}: skipped a line that is not part of a logged run: ${JSON.stringify(data.toString("utf8", start, Math.min(end, start + 80)))}`);
     start = end + 1;
   }
